@@ -1,0 +1,20 @@
+//! The Daily Papers domain: what a paper, an arXiv id, an organisation and a
+//! feed entry are, and how feed periods (day, ISO week, month) are computed.
+//!
+//! This crate does no I/O. Raw input is parsed into these types once, at the
+//! edge (ingestion, HTTP parameters), and everything inside works with them.
+//!
+//! ```
+//! use dailypapers_domain::ArxivId;
+//! let id: ArxivId = "https://arxiv.org/abs/2104.12255v3".parse().unwrap();
+//! assert_eq!(id.as_str(), "2104.12255");
+//! assert_eq!(id.version(), Some(3));
+//! ```
+
+pub mod arxiv_id;
+pub mod feed;
+pub mod paper;
+
+pub use arxiv_id::{ArxivId, ArxivIdError};
+pub use feed::{FeedEntry, FeedTimeZone, Period, PeriodError, Submitter};
+pub use paper::{Author, Organization, Paper};
