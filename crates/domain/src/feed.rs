@@ -28,6 +28,39 @@ pub struct FeedEntry {
     pub media_urls: Vec<String>,
 }
 
+/// A paper together with its feed listing, if it has one: what a source
+/// yields for one record, what the store keeps, and what pages show.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    pub paper: crate::Paper,
+    pub entry: Option<FeedEntry>,
+}
+
+impl Listing {
+    /// A paper that is not on the feed.
+    pub fn paper_only(paper: crate::Paper) -> Self {
+        Listing { paper, entry: None }
+    }
+
+    /// The organisation badge: the listing's, else the paper's.
+    pub fn organization(&self) -> Option<&Organization> {
+        self.entry
+            .as_ref()
+            .and_then(|e| e.organization.as_ref())
+            .or(self.paper.organization.as_ref())
+    }
+}
+
+/// How a feed period is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeedSort {
+    /// Most upvoted first, then earliest submitted (the daily page's order).
+    #[default]
+    Upvotes,
+    /// Most recently submitted first.
+    Newest,
+}
+
 /// The member who put a paper on the feed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Submitter {

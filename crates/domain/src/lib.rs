@@ -16,5 +16,5 @@ pub mod feed;
 pub mod paper;
 
 pub use arxiv_id::{ArxivId, ArxivIdError};
-pub use feed::{FeedEntry, FeedTimeZone, Period, PeriodError, Submitter};
+pub use feed::{FeedEntry, FeedSort, FeedTimeZone, Listing, Period, PeriodError, Submitter};
 pub use paper::{Author, Organization, Paper};

@@ -1,1 +1,22 @@
-//! placeholder
+//! Ingestion: turning what arXiv and Hugging Face send into [`Listing`]s.
+//!
+//! Each source is a module that parses one kind of document, with no I/O:
+//! - [`arxiv_atom`]: the arXiv API's Atom feeds (by id list or by query);
+//! - [`oai`]: arXiv OAI-PMH `ListRecords` pages (`arXiv` and `oai_dc` formats);
+//! - [`snapshot`]: the Kaggle arXiv metadata snapshot, JSON lines, streamed;
+//! - [`hf_daily`]: the Hugging Face `/api/daily_papers` JSON.
+//!
+//! A record that cannot be read is a [`Rejected`] saying where and why; a
+//! document that cannot be read at all is a [`SourceError`]. The [`import`]
+//! module batches listings into the store and counts what happened; the live
+//! clients fetch documents politely over HTTP.
+//!
+//! [`Listing`]: dailypapers_domain::Listing
+
+pub mod arxiv_atom;
+mod error;
+pub mod hf_daily;
+pub mod oai;
+pub mod snapshot;
+
+pub use error::{Rejected, SourceError};

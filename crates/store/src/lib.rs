@@ -1,1 +1,100 @@
-//! placeholder
+//! Persistence for Daily Papers.
+//!
+//! Callers see one interface, [`Store`], used as `Arc<dyn Store>`, so that the
+//! SQLite implementation (the embedded default, [`SqliteStore`]) and a
+//! PostgreSQL one can be swapped without touching them. Every implementation
+//! must pass the conformance suite in `tests/conformance.rs`.
+//!
+//! Writes go in batches: [`Store::import`] merges a batch of listings with
+//! what is stored (see `Paper::merge`) inside one transaction, so a batch is
+//! stored whole or not at all, and re-importing the same data changes nothing.
+
+mod error;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization};
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+/// What importing a batch did, record by record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Papers not stored before.
+    pub new: u64,
+    /// Papers (or their listings) that changed.
+    pub updated: u64,
+    /// Records that matched what was stored exactly.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for ImportOutcome {
+    fn add_assign(&mut self, o: Self) {
+        self.new += o.new;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// Which listings of the feed to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedQuery {
+    /// First feed day, inclusive; `None` for no lower bound.
+    pub from: Option<NaiveDate>,
+    /// Last feed day, inclusive; `None` for no upper bound.
+    pub to: Option<NaiveDate>,
+    /// Only listings submitted by this user handle.
+    pub submitter: Option<String>,
+    pub sort: FeedSort,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// How many of each thing the store holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub papers: u64,
+    pub listings: u64,
+    pub organizations: u64,
+}
+
+/// The persistence interface every backend implements.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Merges a batch of listings into the store in one transaction.
+    /// Records of the same paper within the batch are merged in order.
+    async fn import(&self, batch: &[Listing]) -> Result<ImportOutcome, StoreError>;
+
+    /// One paper with its listing, by canonical id (any version is the same paper).
+    async fn listing(&self, id: &ArxivId) -> Result<Option<Listing>, StoreError>;
+
+    /// Listings of the feed, ordered as asked.
+    async fn feed(&self, query: &FeedQuery) -> Result<Vec<Listing>, StoreError>;
+
+    /// The latest feed day that has listings.
+    async fn latest_feed_day(&self) -> Result<Option<NaiveDate>, StoreError>;
+
+    /// The nearest feed days with listings strictly before and after `day`.
+    async fn neighbour_feed_days(
+        &self,
+        day: NaiveDate,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), StoreError>;
+
+    /// Papers whose title, abstract, authors or id contain every word of `query`
+    /// (a plain keyword match), most upvoted first.
+    async fn keyword_match(&self, query: &str, limit: u64) -> Result<Vec<Listing>, StoreError>;
+
+    /// An organisation by handle.
+    async fn organization(&self, name: &str) -> Result<Option<Organization>, StoreError>;
+
+    /// A value saved under `key` (ingestion checkpoints such as resumption tokens).
+    async fn checkpoint(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Saves (or with `None`, clears) a checkpoint.
+    async fn set_checkpoint(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
+
+    /// How many papers, listings and organisations are stored.
+    async fn counts(&self) -> Result<Counts, StoreError>;
+}

@@ -1,0 +1,4 @@
+//! (being written)
+use crate::*;
+/// SQLite store.
+pub struct SqliteStore;
