@@ -103,7 +103,8 @@ impl ArxivId {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// Splits `…vN` into the base and N; a string without a `v` suffix has no version.
@@ -146,9 +147,8 @@ fn is_old_style(s: &str) -> bool {
     let name_ok = !name.is_empty()
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
-    let subject_ok = subject.is_none_or(|s| {
-        (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase())
-    });
+    let subject_ok = subject
+        .is_none_or(|s| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase()));
     let month: u32 = num.get(2..4).and_then(|m| m.parse().ok()).unwrap_or(0);
     name_ok
         && subject_ok
@@ -202,9 +202,17 @@ mod tests {
         ok("quant-ph/0201082v1", "quant-ph/0201082", Some(1));
         ok("math.GT/0309136", "math.GT/0309136", None);
         ok("https://arxiv.org/abs/2104.12255v2", "2104.12255", Some(2));
-        ok("http://arxiv.org/abs/astro-ph/0601001v1", "astro-ph/0601001", Some(1));
+        ok(
+            "http://arxiv.org/abs/astro-ph/0601001v1",
+            "astro-ph/0601001",
+            Some(1),
+        );
         ok("https://arxiv.org/pdf/2104.12255", "2104.12255", None);
-        ok("https://arxiv.org/pdf/2104.12255v1.pdf", "2104.12255", Some(1));
+        ok(
+            "https://arxiv.org/pdf/2104.12255v1.pdf",
+            "2104.12255",
+            Some(1),
+        );
         ok("arxiv.org/abs/2511.22699", "2511.22699", None);
         ok("arXiv:2511.22699", "2511.22699", None);
         ok("  2511.22699 ", "2511.22699", None);
@@ -213,9 +221,19 @@ mod tests {
     #[test]
     fn rejects_what_is_not_an_id_and_says_what_is() {
         for bad in [
-            "", "abc", "2104.1225", "0704.00011", "2104.122555", "2113.12255", "2104.12255v0", "2104.12255v",
-            "astro-ph/060100", "Astro-ph/0601001", "https://example.org/abs/2104.12255",
-            "https://arxiv.org/list/cs", "2104.12255/extra",
+            "",
+            "abc",
+            "2104.1225",
+            "0704.00011",
+            "2104.122555",
+            "2113.12255",
+            "2104.12255v0",
+            "2104.12255v",
+            "astro-ph/060100",
+            "Astro-ph/0601001",
+            "https://example.org/abs/2104.12255",
+            "https://arxiv.org/list/cs",
+            "2104.12255/extra",
         ] {
             let err = ArxivId::parse(bad).expect_err(bad);
             assert!(err.to_string().contains("2104.12255"), "{err}");

@@ -225,9 +225,15 @@ impl Period {
             Period::Week(_) => Period::week_of(self.first_day() + Duration::days(7)),
             Period::Month { year, month } => {
                 if month == 12 {
-                    Period::Month { year: year + 1, month: 1 }
+                    Period::Month {
+                        year: year + 1,
+                        month: 1,
+                    }
                 } else {
-                    Period::Month { year, month: month + 1 }
+                    Period::Month {
+                        year,
+                        month: month + 1,
+                    }
                 }
             }
         }
@@ -239,7 +245,13 @@ impl Period {
             Period::Day(d) => d.format("%A, %-d %B %Y").to_string(),
             Period::Week(w) => {
                 let (a, b) = (self.first_day(), self.last_day());
-                format!("Week {}, {} ({} – {})", w.week(), w.year(), a.format("%-d %b"), b.format("%-d %b"))
+                format!(
+                    "Week {}, {} ({} – {})",
+                    w.week(),
+                    w.year(),
+                    a.format("%-d %b"),
+                    b.format("%-d %b")
+                )
             }
             Period::Month { .. } => self.first_day().format("%B %Y").to_string(),
         }
@@ -286,7 +298,10 @@ mod tests {
         let dec = Period::parse_month("2025-12").unwrap();
         assert_eq!(dec.next().to_string(), "2026-01");
         assert_eq!(dec.next().prev(), dec);
-        assert_eq!(Period::parse_day("2025-01-01").unwrap().prev().to_string(), "2024-12-31");
+        assert_eq!(
+            Period::parse_day("2025-01-01").unwrap().prev().to_string(),
+            "2024-12-31"
+        );
         assert_eq!(Period::week_of(day("2021-01-03")).to_string(), "2020-W53");
     }
 
@@ -312,6 +327,11 @@ mod tests {
         assert_eq!(FeedTimeZone::default().feed_day(at), day("2025-12-01"));
         let la: FeedTimeZone = "America/Los_Angeles".parse().unwrap();
         assert_eq!(la.feed_day(at), day("2025-11-30"));
-        assert!("Mars/Olympus".parse::<FeedTimeZone>().unwrap_err().contains("IANA"));
+        assert!(
+            "Mars/Olympus"
+                .parse::<FeedTimeZone>()
+                .unwrap_err()
+                .contains("IANA")
+        );
     }
 }

@@ -197,7 +197,11 @@ mod tests {
 
     #[test]
     fn new_collapses_wrapped_text_and_drops_the_version_from_the_id() {
-        let p = Paper::new(id("2405.15738v2"), "ConvLLaVA: Large Multimodal\n  Models", " a\n b ");
+        let p = Paper::new(
+            id("2405.15738v2"),
+            "ConvLLaVA: Large Multimodal\n  Models",
+            " a\n b ",
+        );
         assert_eq!(p.id.as_str(), "2405.15738");
         assert_eq!(p.id.version(), None);
         assert_eq!(p.version, Some(2));
@@ -223,7 +227,10 @@ mod tests {
         assert_eq!(merged.doi.as_deref(), Some("10.1/x"));
         assert_eq!(merged.categories, vec!["cs.CV".to_string()]);
         assert_eq!(merged.upvotes, Some(32));
-        assert_eq!(merged.github_repo.as_deref(), Some("https://github.com/x/y"));
+        assert_eq!(
+            merged.github_repo.as_deref(),
+            Some("https://github.com/x/y")
+        );
         assert!(merged.authors[0].hf_id.is_some());
         // And the other way round: arXiv data does not drop community ids.
         let merged = hf.merge(&arxiv);

@@ -1,4 +1,436 @@
-//! (being written)
-use crate::*;
-/// SQLite store.
-pub struct SqliteStore;
+//! The SQLite store: one database file in the data directory, in WAL mode.
+//!
+//! Reads go through a pool of connections; writes through a single writer
+//! connection, so write transactions never contend with each other and
+//! readers never wait for writers. A batch import reads the stored versions
+//! of the batch's papers in one query, merges in memory, and writes only what
+//! changed with multi-row statements, all in one transaction.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use dailypapers_domain::{ArxivId, FeedEntry, FeedSort, Listing, Organization, Paper};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use crate::{Counts, FeedQuery, ImportOutcome, Store, StoreError};
+
+/// The database file name inside the data directory.
+pub const DATABASE_FILE: &str = "dailypapers.sqlite3";
+
+/// Rows per multi-row INSERT (SQLite allows 32,766 bound parameters).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// The embedded store.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    readers: SqlitePool,
+    writer: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir` and migrates it.
+    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Open {
+            path: data_dir.display().to_string(),
+            source: sqlx::Error::Io(e),
+        })?;
+        Self::open_file(&data_dir.join(DATABASE_FILE)).await
+    }
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    pub async fn open_file(path: &Path) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(open_err)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(open_err)?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(open_err)?;
+        Ok(SqliteStore {
+            readers,
+            writer,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes both pools, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Formats an instant the one way the database stores it, so that text order is time order.
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("feed day {s:?}: {e}")))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("domain types always serialize")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// The lower-cased text the plain keyword match looks in.
+fn search_text(p: &Paper) -> String {
+    let mut s = String::with_capacity(p.title.len() + p.summary.len() + 64);
+    s.push_str(p.id.as_str());
+    s.push(' ');
+    s.push_str(&p.title);
+    s.push(' ');
+    s.push_str(&p.summary);
+    for a in &p.authors {
+        s.push(' ');
+        s.push_str(&a.name);
+    }
+    s.to_lowercase()
+}
+
+/// Reads `(paper, listing)` JSON columns into a `Listing`.
+fn listing_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Listing, StoreError> {
+    let paper: String = row.try_get("paper")?;
+    let entry: Option<String> = row.try_get("entry")?;
+    Ok(Listing {
+        paper: from_json("paper", &paper)?,
+        entry: entry.map(|e| from_json("listing", &e)).transpose()?,
+    })
+}
+
+const LISTING_COLUMNS: &str = "p.data AS paper, l.data AS entry";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn import(&self, batch: &[Listing]) -> Result<ImportOutcome, StoreError> {
+        if batch.is_empty() {
+            return Ok(ImportOutcome::default());
+        }
+        // Merge records of the same paper within the batch, keeping first-seen order.
+        let mut order: Vec<&str> = Vec::with_capacity(batch.len());
+        let mut incoming: HashMap<&str, Listing> = HashMap::with_capacity(batch.len());
+        for item in batch {
+            let key = item.paper.id.as_str();
+            match incoming.get_mut(key) {
+                Some(seen) => {
+                    seen.paper = seen.paper.merge(&item.paper);
+                    if item.entry.is_some() {
+                        seen.entry = item.entry.clone();
+                    }
+                }
+                None => {
+                    order.push(key);
+                    incoming.insert(key, item.clone());
+                }
+            }
+        }
+        let ids_json = to_json(&order);
+
+        let mut tx = self.writer.begin().await?;
+        let mut stored_papers: HashMap<String, String> = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT id, data FROM papers WHERE id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(&ids_json)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in rows {
+            stored_papers.insert(row.try_get("id")?, row.try_get("data")?);
+        }
+        let mut stored_entries: HashMap<String, String> = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT paper_id, data FROM listings WHERE paper_id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(&ids_json)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in rows {
+            stored_entries.insert(row.try_get("paper_id")?, row.try_get("data")?);
+        }
+
+        let mut outcome = ImportOutcome::default();
+        let mut papers_out: Vec<(Paper, String)> = Vec::new();
+        let mut entries_out: Vec<(FeedEntry, String)> = Vec::new();
+        let mut orgs_out: HashMap<String, Organization> = HashMap::new();
+        for key in &order {
+            let item = &incoming[key];
+            let (paper, paper_changed, is_new) = match stored_papers.get(*key) {
+                Some(text) => {
+                    let stored: Paper = from_json("paper", text)?;
+                    let merged = stored.merge(&item.paper);
+                    let changed = merged != stored;
+                    (merged, changed, false)
+                }
+                None => (item.paper.clone(), true, true),
+            };
+            let mut entry_changed = false;
+            if let Some(entry) = &item.entry {
+                let stored: Option<FeedEntry> = stored_entries
+                    .get(*key)
+                    .map(|t| from_json("listing", t))
+                    .transpose()?;
+                if stored.as_ref() != Some(entry) {
+                    entry_changed = true;
+                    if let Some(org) = &entry.organization {
+                        orgs_out.insert(org.name.clone(), org.clone());
+                    }
+                    entries_out.push((entry.clone(), to_json(entry)));
+                }
+            }
+            if paper_changed {
+                if let Some(org) = &paper.organization {
+                    orgs_out.insert(org.name.clone(), org.clone());
+                }
+                let json = to_json(&paper);
+                papers_out.push((paper, json));
+            }
+            match (is_new, paper_changed || entry_changed) {
+                (true, _) => outcome.new += 1,
+                (false, true) => outcome.updated += 1,
+                (false, false) => outcome.unchanged += 1,
+            }
+        }
+
+        for chunk in papers_out.chunks(ROWS_PER_STATEMENT) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO papers (id, title, search_text, primary_category, organization, published_at, upvotes, data) ",
+            );
+            q.push_values(chunk, |mut b, (p, json)| {
+                b.push_bind(p.id.as_str())
+                    .push_bind(&p.title)
+                    .push_bind(search_text(p))
+                    .push_bind(p.primary_category())
+                    .push_bind(p.organization.as_ref().map(|o| o.name.as_str()))
+                    .push_bind(p.published_at.map(timestamp))
+                    .push_bind(i64::from(p.upvotes.unwrap_or(0)))
+                    .push_bind(json);
+            });
+            q.push(
+                " ON CONFLICT (id) DO UPDATE SET title = excluded.title, search_text = excluded.search_text, \
+                 primary_category = excluded.primary_category, organization = excluded.organization, \
+                 published_at = excluded.published_at, upvotes = excluded.upvotes, data = excluded.data",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in entries_out.chunks(ROWS_PER_STATEMENT) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO listings (paper_id, feed_day, submitted_at, submitter, data) ",
+            );
+            q.push_values(chunk, |mut b, (e, json)| {
+                b.push_bind(e.paper_id.as_str())
+                    .push_bind(day_text(e.feed_day))
+                    .push_bind(timestamp(e.submitted_at))
+                    .push_bind(e.submitted_by.as_ref().map(|s| s.user.as_str()))
+                    .push_bind(json);
+            });
+            q.push(
+                " ON CONFLICT (paper_id) DO UPDATE SET feed_day = excluded.feed_day, \
+                 submitted_at = excluded.submitted_at, submitter = excluded.submitter, data = excluded.data",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        let orgs: Vec<Organization> = orgs_out.into_values().collect();
+        for chunk in orgs.chunks(ROWS_PER_STATEMENT) {
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("INSERT INTO organizations (name, fullname, data) ");
+            q.push_values(chunk, |mut b, o| {
+                b.push_bind(&o.name)
+                    .push_bind(&o.fullname)
+                    .push_bind(to_json(o));
+            });
+            q.push(
+                " ON CONFLICT (name) DO UPDATE SET fullname = excluded.fullname, data = excluded.data \
+                 WHERE organizations.data <> excluded.data",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn listing(&self, id: &ArxivId) -> Result<Option<Listing>, StoreError> {
+        let sql = format!(
+            "SELECT {LISTING_COLUMNS} FROM papers p LEFT JOIN listings l ON l.paper_id = p.id WHERE p.id = ?1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.readers)
+            .await?;
+        row.as_ref().map(listing_from_row).transpose()
+    }
+
+    async fn feed(&self, query: &FeedQuery) -> Result<Vec<Listing>, StoreError> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {LISTING_COLUMNS} FROM listings l JOIN papers p ON p.id = l.paper_id WHERE 1 = 1"
+        ));
+        if let Some(from) = query.from {
+            q.push(" AND l.feed_day >= ").push_bind(day_text(from));
+        }
+        if let Some(to) = query.to {
+            q.push(" AND l.feed_day <= ").push_bind(day_text(to));
+        }
+        if let Some(user) = &query.submitter {
+            q.push(" AND l.submitter = ").push_bind(user.clone());
+        }
+        q.push(match query.sort {
+            FeedSort::Upvotes => " ORDER BY p.upvotes DESC, l.submitted_at ASC, l.paper_id ASC",
+            FeedSort::Newest => " ORDER BY l.submitted_at DESC, l.paper_id ASC",
+        });
+        q.push(" LIMIT ")
+            .push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+            .push(" OFFSET ")
+            .push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&self.readers).await?;
+        rows.iter().map(listing_from_row).collect()
+    }
+
+    async fn latest_feed_day(&self) -> Result<Option<NaiveDate>, StoreError> {
+        let day: Option<String> = sqlx::query_scalar("SELECT max(feed_day) FROM listings")
+            .fetch_one(&self.readers)
+            .await?;
+        day.as_deref().map(parse_day).transpose()
+    }
+
+    async fn neighbour_feed_days(
+        &self,
+        day: NaiveDate,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT max(feed_day) FROM listings WHERE feed_day < ?1) AS prev, \
+                    (SELECT min(feed_day) FROM listings WHERE feed_day > ?1) AS next",
+        )
+        .bind(day_text(day))
+        .fetch_one(&self.readers)
+        .await?;
+        let prev: Option<String> = row.try_get("prev")?;
+        let next: Option<String> = row.try_get("next")?;
+        Ok((
+            prev.as_deref().map(parse_day).transpose()?,
+            next.as_deref().map(parse_day).transpose()?,
+        ))
+    }
+
+    async fn keyword_match(&self, query: &str, limit: u64) -> Result<Vec<Listing>, StoreError> {
+        let words: Vec<String> = query
+            .split_whitespace()
+            .map(|w| w.to_lowercase())
+            .take(16)
+            .collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {LISTING_COLUMNS} FROM papers p LEFT JOIN listings l ON l.paper_id = p.id WHERE 1 = 1"
+        ));
+        for w in words {
+            q.push(" AND instr(p.search_text, ")
+                .push_bind(w)
+                .push(") > 0");
+        }
+        q.push(" ORDER BY p.upvotes DESC, p.published_at DESC, p.id LIMIT ")
+            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let rows = q.build().fetch_all(&self.readers).await?;
+        rows.iter().map(listing_from_row).collect()
+    }
+
+    async fn organization(&self, name: &str) -> Result<Option<Organization>, StoreError> {
+        let data: Option<String> =
+            sqlx::query_scalar("SELECT data FROM organizations WHERE name = ?1")
+                .bind(name)
+                .fetch_optional(&self.readers)
+                .await?;
+        data.map(|d| from_json("organization", &d)).transpose()
+    }
+
+    async fn checkpoint(&self, key: &str) -> Result<Option<String>, StoreError> {
+        // Read through the writer so a checkpoint just saved is always seen.
+        Ok(
+            sqlx::query_scalar("SELECT value FROM checkpoints WHERE key = ?1")
+                .bind(key)
+                .fetch_optional(&self.writer)
+                .await?,
+        )
+    }
+
+    async fn set_checkpoint(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        match value {
+            Some(v) => {
+                sqlx::query(
+                    "INSERT INTO checkpoints (key, value, updated_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(key)
+                .bind(v)
+                .bind(timestamp(Utc::now()))
+                .execute(&self.writer)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM checkpoints WHERE key = ?1")
+                    .bind(key)
+                    .execute(&self.writer)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM papers) AS papers, (SELECT count(*) FROM listings) AS listings, \
+                    (SELECT count(*) FROM organizations) AS orgs",
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        let get = |name: &str| -> Result<u64, StoreError> {
+            let n: i64 = row.try_get(name)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        Ok(Counts {
+            papers: get("papers")?,
+            listings: get("listings")?,
+            organizations: get("orgs")?,
+        })
+    }
+}

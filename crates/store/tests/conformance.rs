@@ -1,0 +1,371 @@
+//! The store conformance suite: what every `Store` implementation must do.
+//!
+//! Each check takes a fresh, empty store. The SQLite store runs it here on a
+//! real database file in a temporary directory.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use dailypapers_domain::{Author, FeedEntry, FeedSort, Listing, Organization, Paper, Submitter};
+use dailypapers_store::{FeedQuery, ImportOutcome, SqliteStore, Store};
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn paper(id: &str, title: &str, upvotes: Option<u32>) -> Paper {
+    let mut p = Paper::new(id.parse().unwrap(), title, &format!("Abstract of {title}."));
+    p.upvotes = upvotes;
+    p.authors = vec![Author::named("Ada Lovelace"), Author::named("Alan Turing")];
+    p.categories = vec!["cs.CL".into(), "cs.LG".into()];
+    p
+}
+
+fn listed(p: Paper, feed_day: &str, submitted: &str, user: &str) -> Listing {
+    let entry = FeedEntry {
+        paper_id: p.id.clone(),
+        feed_day: day(feed_day),
+        submitted_at: at(submitted),
+        submitted_by: Some(Submitter {
+            user: user.into(),
+            fullname: Some(user.to_uppercase()),
+            hf_id: None,
+            avatar_url: None,
+            is_pro: false,
+        }),
+        listed_at: None,
+        thumbnail: None,
+        num_comments: 2,
+        organization: Some(Organization {
+            name: "nvidia".into(),
+            fullname: "NVIDIA".into(),
+            hf_id: None,
+            avatar: None,
+        }),
+        is_author_participating: false,
+        media_urls: vec![],
+    };
+    Listing {
+        paper: p,
+        entry: Some(entry),
+    }
+}
+
+fn query(from: &str, to: &str) -> FeedQuery {
+    FeedQuery {
+        from: Some(day(from)),
+        to: Some(day(to)),
+        submitter: None,
+        sort: FeedSort::Upvotes,
+        offset: 0,
+        limit: 100,
+    }
+}
+
+fn ids(listings: &[Listing]) -> Vec<&str> {
+    listings.iter().map(|l| l.paper.id.as_str()).collect()
+}
+
+async fn sample(store: &dyn Store) {
+    let batch = vec![
+        listed(
+            paper("2511.00001", "Low votes early", Some(3)),
+            "2025-12-01",
+            "2025-12-01T01:00:00Z",
+            "alice",
+        ),
+        listed(
+            paper("2511.00002", "Most votes", Some(40)),
+            "2025-12-01",
+            "2025-12-01T09:00:00Z",
+            "bob",
+        ),
+        listed(
+            paper("2511.00003", "Low votes late", Some(3)),
+            "2025-12-01",
+            "2025-12-01T05:00:00Z",
+            "alice",
+        ),
+        listed(
+            paper("2511.00004", "Next day", Some(99)),
+            "2025-12-02",
+            "2025-12-02T01:00:00Z",
+            "bob",
+        ),
+        listed(
+            paper("2511.00005", "Last week", Some(1)),
+            "2025-11-24",
+            "2025-11-24T01:00:00Z",
+            "carol",
+        ),
+        Listing::paper_only(paper("astro-ph/0601001", "Hot Jupiters", None)),
+    ];
+    let outcome = store.import(&batch).await.unwrap();
+    assert_eq!(
+        outcome,
+        ImportOutcome {
+            new: 6,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+}
+
+async fn feed_day_is_ordered_by_upvotes_then_submission_time(store: Arc<dyn Store>) {
+    sample(&*store).await;
+    let day1 = store
+        .feed(&query("2025-12-01", "2025-12-01"))
+        .await
+        .unwrap();
+    assert_eq!(ids(&day1), ["2511.00002", "2511.00001", "2511.00003"]);
+    let week = store
+        .feed(&query("2025-12-01", "2025-12-07"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&week),
+        ["2511.00004", "2511.00002", "2511.00001", "2511.00003"]
+    );
+    let mut newest = query("2025-11-01", "2025-12-31");
+    newest.sort = FeedSort::Newest;
+    let all = store.feed(&newest).await.unwrap();
+    assert_eq!(
+        all.len(),
+        5,
+        "papers that are not listed are not on the feed"
+    );
+    assert_eq!(all[0].paper.id.as_str(), "2511.00004");
+    let mut page = query("2025-12-01", "2025-12-07");
+    page.offset = 1;
+    page.limit = 2;
+    assert_eq!(
+        ids(&store.feed(&page).await.unwrap()),
+        ["2511.00002", "2511.00001"]
+    );
+    let mut by_bob = query("2025-11-01", "2025-12-31");
+    by_bob.submitter = Some("bob".into());
+    assert_eq!(
+        ids(&store.feed(&by_bob).await.unwrap()),
+        ["2511.00004", "2511.00002"]
+    );
+}
+
+async fn listings_round_trip_whole(store: Arc<dyn Store>) {
+    sample(&*store).await;
+    let got = store
+        .listing(&"2511.00002v3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let want = listed(
+        paper("2511.00002", "Most votes", Some(40)),
+        "2025-12-01",
+        "2025-12-01T09:00:00Z",
+        "bob",
+    );
+    assert_eq!(got, want);
+    let unlisted = store
+        .listing(&"astro-ph/0601001".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(unlisted.entry.is_none());
+    assert_eq!(unlisted.paper.title, "Hot Jupiters");
+    assert!(
+        store
+            .listing(&"2101.00001".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let org = store.organization("nvidia").await.unwrap().unwrap();
+    assert_eq!(org.fullname, "NVIDIA");
+}
+
+async fn reimporting_changes_nothing_and_updates_are_counted(store: Arc<dyn Store>) {
+    sample(&*store).await;
+    let before = store
+        .feed(&query("2025-11-01", "2025-12-31"))
+        .await
+        .unwrap();
+    let again = vec![
+        listed(
+            paper("2511.00001", "Low votes early", Some(3)),
+            "2025-12-01",
+            "2025-12-01T01:00:00Z",
+            "alice",
+        ),
+        Listing::paper_only(paper("astro-ph/0601001", "Hot Jupiters", None)),
+    ];
+    let outcome = store.import(&again).await.unwrap();
+    assert_eq!(
+        outcome,
+        ImportOutcome {
+            new: 0,
+            updated: 0,
+            unchanged: 2
+        }
+    );
+    assert_eq!(
+        store
+            .feed(&query("2025-11-01", "2025-12-31"))
+            .await
+            .unwrap(),
+        before
+    );
+
+    // An arXiv record of a listed paper adds its fields without losing the listing's.
+    let mut arxiv = paper("2511.00001v2", "Low votes early", None);
+    arxiv.doi = Some("10.1000/xyz".into());
+    let outcome = store.import(&[Listing::paper_only(arxiv)]).await.unwrap();
+    assert_eq!(
+        outcome,
+        ImportOutcome {
+            new: 0,
+            updated: 1,
+            unchanged: 0
+        }
+    );
+    let merged = store
+        .listing(&"2511.00001".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(merged.paper.doi.as_deref(), Some("10.1000/xyz"));
+    assert_eq!(merged.paper.version, Some(2));
+    assert_eq!(merged.paper.upvotes, Some(3));
+    assert!(merged.entry.is_some());
+
+    // New upvotes reorder the day.
+    let more = listed(
+        paper("2511.00003", "Low votes late", Some(50)),
+        "2025-12-01",
+        "2025-12-01T05:00:00Z",
+        "alice",
+    );
+    store.import(&[more]).await.unwrap();
+    let day1 = store
+        .feed(&query("2025-12-01", "2025-12-01"))
+        .await
+        .unwrap();
+    assert_eq!(ids(&day1), ["2511.00003", "2511.00002", "2511.00001"]);
+}
+
+async fn records_of_one_paper_in_one_batch_are_one_paper(store: Arc<dyn Store>) {
+    let a = paper("2104.12255v1", "Zero", None);
+    let mut b = paper("2104.12255v2", "Zero, revised", Some(7));
+    b.doi = Some("10.1/z".into());
+    let outcome = store
+        .import(&[Listing::paper_only(a), Listing::paper_only(b)])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        ImportOutcome {
+            new: 1,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+    let got = store
+        .listing(&"2104.12255".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.paper.title, "Zero, revised");
+    assert_eq!(got.paper.version, Some(2));
+    assert_eq!(store.counts().await.unwrap().papers, 1);
+}
+
+async fn feed_days_navigate_over_gaps(store: Arc<dyn Store>) {
+    assert_eq!(store.latest_feed_day().await.unwrap(), None);
+    sample(&*store).await;
+    assert_eq!(
+        store.latest_feed_day().await.unwrap(),
+        Some(day("2025-12-02"))
+    );
+    let (prev, next) = store.neighbour_feed_days(day("2025-12-01")).await.unwrap();
+    assert_eq!(
+        (prev, next),
+        (Some(day("2025-11-24")), Some(day("2025-12-02")))
+    );
+    let (prev, next) = store.neighbour_feed_days(day("2025-12-02")).await.unwrap();
+    assert_eq!((prev, next), (Some(day("2025-12-01")), None));
+}
+
+async fn keyword_match_needs_every_word(store: Arc<dyn Store>) {
+    sample(&*store).await;
+    let hits = store.keyword_match("votes LOW", 10).await.unwrap();
+    assert_eq!(ids(&hits), ["2511.00001", "2511.00003"]);
+    let hits = store.keyword_match("turing jupiters", 10).await.unwrap();
+    assert_eq!(ids(&hits), ["astro-ph/0601001"]);
+    assert!(
+        store
+            .keyword_match("nothing-like-this", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.keyword_match("   ", 10).await.unwrap().is_empty());
+}
+
+async fn checkpoints_are_saved_and_cleared(store: Arc<dyn Store>) {
+    assert_eq!(store.checkpoint("oai:cs").await.unwrap(), None);
+    store
+        .set_checkpoint("oai:cs", Some("6960524|1001"))
+        .await
+        .unwrap();
+    store
+        .set_checkpoint("oai:cs", Some("6960524|2001"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.checkpoint("oai:cs").await.unwrap().as_deref(),
+        Some("6960524|2001")
+    );
+    store.set_checkpoint("oai:cs", None).await.unwrap();
+    assert_eq!(store.checkpoint("oai:cs").await.unwrap(), None);
+}
+
+macro_rules! conformance {
+    ($($check:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = SqliteStore::open(dir.path()).await.unwrap();
+                    super::$check(Arc::new(store)).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    feed_day_is_ordered_by_upvotes_then_submission_time,
+    listings_round_trip_whole,
+    reimporting_changes_nothing_and_updates_are_counted,
+    records_of_one_paper_in_one_batch_are_one_paper,
+    feed_days_navigate_over_gaps,
+    keyword_match_needs_every_word,
+    checkpoints_are_saved_and_cleared,
+);
+
+#[tokio::test]
+async fn data_survives_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        sample(&store).await;
+        store.close().await;
+    }
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().papers, 6);
+    assert!(dir.path().join("dailypapers.sqlite3").exists());
+}
