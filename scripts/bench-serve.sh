@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Serving benchmark: imports the sample data into a scratch data directory,
+# starts the release server, and loads it with wrk (64 connections) on the
+# front page and on /api/daily_papers?date=…. Prints requests/s and latency
+# percentiles for each.
+#
+#   scripts/bench-serve.sh [SECONDS]     (default 15 s per URL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+bin=${DAILYPAPERS_BIN:-target/release/dailypapers}
+command -v wrk >/dev/null || { echo "wrk is missing: run scripts/install-test-deps.sh" >&2; exit 1; }
+[ -x "$bin" ] || cargo build --release --bin dailypapers
+
+dir=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+scripts/import-sample.sh "$bin" "$dir" >/dev/null
+DAILYPAPERS_LOG=warn "$bin" --data-dir "$dir" serve --addr "127.0.0.1:$port" &
+pid=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+
+day=$(curl -fs "http://127.0.0.1:$port/api/daily_papers?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["paper"]["submittedOnDailyAt"][:10])')
+for path in "/" "/api/daily_papers?date=$day"; do
+  url="http://127.0.0.1:$port$path"
+  curl -fs -o /dev/null "$url"
+  echo "== $path  (wrk -t2 -c64 -d${secs}s --latency)"
+  wrk -t2 -c64 -d"${secs}s" --latency "$url" | grep -E 'Requests/sec|Transfer/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors'
+done

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Imports the sample data set (the real recorded responses in fixtures/) into
+# a data directory:  scripts/import-sample.sh BIN DATA_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$1 dir=$2
+"$bin" --data-dir "$dir" ingest hf-daily fixtures/hf-daily-papers/*.json
+# Every recorded arXiv answer but the two that are errors on purpose.
+"$bin" --data-dir "$dir" ingest arxiv $(ls fixtures/arxiv-api/*.xml | grep -v -e id_abc_ -e id_0000.0000_)
+"$bin" --data-dir "$dir" ingest oai fixtures/arxiv-oai/oai_dc-cs-listrecords-5-with-resumption.xml \
+  fixtures/arxiv-oai/paperhive_oaipmh-listrecords---should-list-identifiers-from-arxiv_1.xml
+"$bin" --data-dir "$dir" ingest snapshot fixtures/arxiv-snapshot/arxiv-metadata-oai-snapshot.head200.jsonl

@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""Interoperability test: the official `huggingface_hub` client against our server.
+
+The server must already be running and hold the sample data set (at least
+`fixtures/hf-daily-papers/*.json` and the good `fixtures/arxiv-api/*.xml`).
+Point the client at it with HF_ENDPOINT (or DAILYPAPERS_URL):
+
+    HF_ENDPOINT=http://127.0.0.1:8080 .venv/bin/python tests/interop/test_hf_client.py
+
+Every check prints PASS or FAIL; the last line reads `interop: N passed, N failed`,
+and the exit code is non-zero when any check failed.
+
+Expected values are read from the recorded Hugging Face responses in
+fixtures/hf-daily-papers/, so the test checks that what went in through
+`dailypapers ingest hf-daily` comes back out through the HF-compatible API
+exactly as the official client parses it.
+"""
+
+import json
+import os
+import sys
+import tempfile
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+# --- configure the client BEFORE importing huggingface_hub -------------------
+# huggingface_hub reads HF_ENDPOINT once, at import time (constants.ENDPOINT).
+_endpoint = os.environ.get("HF_ENDPOINT") or os.environ.get("DAILYPAPERS_URL")
+if not _endpoint:
+    sys.stderr.write("set HF_ENDPOINT (or DAILYPAPERS_URL) to the server's base URL, e.g. http://127.0.0.1:8080\n")
+    sys.exit(2)
+_endpoint = _endpoint.rstrip("/")
+if "huggingface.co" in _endpoint:
+    sys.stderr.write(f"refusing to run against {_endpoint}: this test is for our own server\n")
+    sys.exit(2)
+os.environ["HF_ENDPOINT"] = _endpoint
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = "1"
+os.environ.pop("HF_HUB_OFFLINE", None)
+os.environ.pop("HF_TOKEN", None)
+# A private HF_HOME so that no token or cache of the machine's user is read.
+os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="hf-home-")
+
+import huggingface_hub  # noqa: E402
+from huggingface_hub import HfApi  # noqa: E402
+from huggingface_hub.errors import HfHubHTTPError  # noqa: E402
+from huggingface_hub.hf_api import PaperAuthor, PaperInfo  # noqa: E402
+from huggingface_hub.utils import get_session, paginate  # noqa: E402
+
+from huggingface_hub import constants as hf_constants  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures" / "hf-daily-papers"
+
+DAY = "2025-12-01"
+PAPER_ID = "2511.22699"
+
+
+def utc(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+# --- expected data, from the recorded responses -------------------------------
+def load_fixture_day(day: str) -> list:
+    with open(FIXTURES / f"{day}.json", encoding="utf-8") as f:
+        return json.load(f)
+
+
+DAY_WRAPPERS = load_fixture_day(DAY)
+DAY_IDS = [w["paper"]["id"] for w in DAY_WRAPPERS]
+BY_ID = {w["paper"]["id"]: w for w in DAY_WRAPPERS}
+Z = BY_ID[PAPER_ID]
+ZP = Z["paper"]
+
+# Sanity: the facts this test is built around.
+assert ZP["title"].startswith("Z-Image:"), ZP["title"]
+assert ZP["upvotes"] == 42
+assert len(ZP["authors"]) == 21
+assert Z["organization"]["name"] == "Tongyi-MAI"
+assert len(DAY_WRAPPERS) == 23
+
+
+# --- tiny check runner -------------------------------------------------------
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def check(name):
+    def deco(fn):
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - report every failure, keep going
+            RESULTS["failed"] += 1
+            print(f"FAIL {name}: {type(e).__name__}: {e}")
+            tb = traceback.format_exc().strip().splitlines()
+            for line in tb[-6:]:
+                print(f"     {line}")
+        else:
+            RESULTS["passed"] += 1
+            print(f"PASS {name}")
+        sys.stdout.flush()
+        return fn
+
+    return deco
+
+
+def eq(actual, expected, what):
+    if actual != expected:
+        raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def true(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def author_names(info: PaperInfo) -> list:
+    true(info.authors is not None, f"{info.id}: authors is None")
+    for a in info.authors:
+        true(isinstance(a, PaperAuthor), f"{info.id}: author is {type(a).__name__}, not PaperAuthor")
+    return [a.name for a in info.authors]
+
+
+def expected_author_names(paper: dict) -> list:
+    return [a["name"] for a in paper["authors"]]
+
+
+def is_utc_datetime(v) -> bool:
+    return isinstance(v, datetime) and v.tzinfo is not None and v.utcoffset().total_seconds() == 0
+
+
+api = HfApi(endpoint=_endpoint)
+print(f"huggingface_hub {huggingface_hub.__version__} -> {hf_constants.ENDPOINT}")
+eq(hf_constants.ENDPOINT, _endpoint, "huggingface_hub picked up HF_ENDPOINT")
+
+# ---------------------------------------------------------------------------
+# list_daily_papers(date=...)  -> GET /api/daily_papers?date=2025-12-01
+# ---------------------------------------------------------------------------
+daily: list = []
+
+
+@check("list_daily_papers(date) returns the day's papers")
+def _():
+    global daily
+    daily = list(api.list_daily_papers(date=DAY))
+    for p in daily:
+        true(isinstance(p, PaperInfo), f"item is {type(p).__name__}")
+    ids = [p.id for p in daily]
+    eq(len(ids), len(set(ids)), "no duplicate ids")
+    eq(sorted(ids), sorted(DAY_IDS), f"ids on {DAY} (all 23 submitted that UTC day, default limit must be >= 23)")
+
+
+@check("list_daily_papers(date) is ranked by upvotes")
+def _():
+    ups = [p.upvotes or 0 for p in daily]
+    eq(ups, sorted(ups, reverse=True), "upvotes in non-increasing order")
+    eq(daily[0].id, PAPER_ID, "top paper")
+
+
+@check("list_daily_papers: PaperInfo fields of 2511.22699")
+def _():
+    p = next(p for p in daily if p.id == PAPER_ID)
+    eq(p.title, Z["title"], "title (read from the wrapper's top-level `title`)")
+    eq(p.upvotes, 42, "upvotes")
+    names = author_names(p)
+    eq(len(names), 21, "number of authors")
+    eq(names, expected_author_names(ZP), "author names, in order")
+    true(is_utc_datetime(p.published_at), f"published_at is a UTC datetime: {p.published_at!r}")
+    eq(p.published_at, utc(ZP["publishedAt"]), "published_at (paper.publishedAt)")
+    # The client takes submitted_at from the WRAPPER's `publishedAt` (not from
+    # paper.submittedOnDailyAt). The recorded wrapper value is kept if the
+    # server round-trips it; paper.publishedAt is the natural fallback.
+    true(is_utc_datetime(p.submitted_at), f"submitted_at is a UTC datetime: {p.submitted_at!r}")
+    allowed = {utc(Z["publishedAt"]), utc(ZP["publishedAt"]), utc(ZP["submittedOnDailyAt"])}
+    true(p.submitted_at in allowed, f"submitted_at {p.submitted_at} not one of {sorted(allowed)}")
+    true(p.summary and p.summary.startswith("The landscape of high-performance image generation"),
+         f"summary: {str(p.summary)[:80]!r}")
+    eq(p.summary.strip(), ZP["summary"].strip(), "summary text")
+    true(p.organization is not None, "organization (wrapper top-level `organization`) is missing")
+    eq(p.organization.name, "Tongyi-MAI", "organization.name")
+    eq(p.organization.fullname, "Tongyi-MAI", "organization.fullname")
+    eq(p.comments, Z["numComments"], "comments (wrapper numComments)")
+    true(isinstance(p.comments, int), "comments is an int")
+    true(p.submitted_by is not None, "submitted_by (wrapper `submittedBy`) is missing")
+    sb = p.submitted_by
+    eq(sb.fullname, "Zhen Li", "submitted_by.fullname")
+    # HF's wrapper `submittedBy` carries the username in `name`; `paper.submittedOnDailyBy` in `user`.
+    true("Paper99" in (sb.username, getattr(sb, "name", None)),
+         f"submitted_by username/name: {sb.username!r}/{getattr(sb, 'name', None)!r}")
+
+
+@check("list_daily_papers: every item has id, title, authors, published_at")
+def _():
+    true(daily, "no papers")
+    for p in daily:
+        w = BY_ID[p.id]
+        eq(p.title, w["title"], f"{p.id} title")
+        eq(author_names(p), expected_author_names(w["paper"]), f"{p.id} authors")
+        eq(p.published_at, utc(w["paper"]["publishedAt"]), f"{p.id} published_at")
+        # The client reads `paper.upvotes or wrapper.upvotes`: 0 upvotes may come back as None.
+        eq(p.upvotes or 0, w["paper"]["upvotes"], f"{p.id} upvotes")
+        org = w.get("organization")
+        if org:
+            true(p.organization is not None, f"{p.id} organization missing")
+            eq(p.organization.name, org["name"], f"{p.id} organization.name")
+        else:
+            eq(p.organization, None, f"{p.id} organization")
+
+
+@check("list_daily_papers(date, limit, p) pages with p (0-based) and limit")
+def _():
+    ids = [p.id for p in daily]
+    page0 = [p.id for p in api.list_daily_papers(date=DAY, limit=5, p=0)]
+    page1 = [p.id for p in api.list_daily_papers(date=DAY, limit=5, p=1)]
+    page4 = [p.id for p in api.list_daily_papers(date=DAY, limit=5, p=4)]
+    page9 = [p.id for p in api.list_daily_papers(date=DAY, limit=5, p=9)]
+    eq(page0, ids[0:5], "p=0 limit=5")
+    eq(page1, ids[5:10], "p=1 limit=5")
+    eq(page4, ids[20:25], "p=4 limit=5 (last, partial page)")
+    eq(page9, [], "p=9 limit=5 (past the end: empty array)")
+
+
+@check("GET /api/daily_papers sends Link rel=next (absolute URL) that the client's paginator follows")
+def _():
+    ids = [p.id for p in daily]
+    url = f"{_endpoint}/api/daily_papers"
+    r = get_session().get(url, params={"date": DAY, "limit": 10})
+    r.raise_for_status()
+    true(r.headers.get("content-type", "").startswith("application/json"),
+         f"content-type: {r.headers.get('content-type')!r}")
+    nxt = r.links.get("next", {}).get("url")
+    true(nxt, f"no Link rel=next header on the first page: Link={r.headers.get('link')!r}")
+    true(nxt.startswith("http://") or nxt.startswith("https://"),
+         f"Link next URL must be absolute (the client requests it as is): {nxt!r}")
+    # huggingface_hub.utils.paginate is the client's own Link-header walker
+    # (list_models & co. use it; list_daily_papers itself reads one page only).
+    walked = [item["paper"]["id"] for item in paginate(url, params={"date": DAY, "limit": 10}, headers={})]
+    eq(walked, ids, "all pages, walked through Link rel=next")
+    last = get_session().get(url, params={"date": DAY, "limit": 10, "p": 2})
+    last.raise_for_status()
+    eq(last.links.get("next"), None, "no rel=next on the last page")
+
+
+@check("list_daily_papers(week=2025-W49) and (month=2025-12)")
+def _():
+    week = {p.id for p in api.list_daily_papers(week="2025-W49", limit=100)}
+    true(set(DAY_IDS) <= week, f"week 2025-W49 misses {sorted(set(DAY_IDS) - week)}")
+    month = {p.id for p in api.list_daily_papers(month="2025-12", limit=100)}
+    true(set(DAY_IDS) <= month, f"month 2025-12 misses {sorted(set(DAY_IDS) - month)}")
+    nov = {p.id for p in api.list_daily_papers(month="2025-11", limit=100)}
+    true(not (set(DAY_IDS) & nov), "December papers must not be in month=2025-11")
+
+
+@check("list_daily_papers(sort=...) and (submitter=...)")
+def _():
+    for sort in ("publishedAt", "trending"):
+        got = list(api.list_daily_papers(date=DAY, sort=sort))
+        eq(sorted(p.id for p in got), sorted(DAY_IDS), f"sort={sort}: same papers")
+    sub = [p.id for p in api.list_daily_papers(date=DAY, submitter="Paper99")]
+    true(PAPER_ID in sub, f"submitter=Paper99 should include {PAPER_ID}: {sub}")
+    true(len(sub) < len(DAY_IDS), "submitter filter must filter")
+
+
+@check("list_daily_papers() without a date returns the latest papers")
+def _():
+    latest = list(api.list_daily_papers())
+    true(latest, "empty list for the default (latest) feed")
+    for p in latest:
+        true(p.id and p.title, f"item without id/title: {p!r}")
+
+
+@check("list_daily_papers(date=day without papers) is an empty list")
+def _():
+    eq(list(api.list_daily_papers(date="2001-01-01")), [], "date=2001-01-01")
+
+
+# ---------------------------------------------------------------------------
+# list_papers(query=...)  -> GET /api/papers/search?q=...&limit=...
+# ---------------------------------------------------------------------------
+@check("list_papers(query) finds 2511.22699 with its fields")
+def _():
+    found = list(api.list_papers(query="Z-Image single-stream diffusion transformer image generation"))
+    true(found, "no results")
+    for p in found:
+        true(isinstance(p, PaperInfo), f"item is {type(p).__name__}")
+        true(p.id, f"result without id: {p!r}")
+        true(p.title, f"{p.id}: no title (search wrappers need a top-level `title`)")
+    ids = [p.id for p in found]
+    true(PAPER_ID in ids[:5], f"{PAPER_ID} not in the top 5: {ids[:10]}")
+    p = found[ids.index(PAPER_ID)]
+    eq(p.title, ZP["title"], "title")
+    eq(p.upvotes, 42, "upvotes")
+    eq(author_names(p), expected_author_names(ZP), "author names")
+    eq(p.published_at, utc(ZP["publishedAt"]), "published_at")
+    true(p.summary and "Z-Image" in p.summary, "summary")
+
+
+@check("list_papers(query, limit=3) honours limit")
+def _():
+    found = list(api.list_papers(query="diffusion", limit=3))
+    true(1 <= len(found) <= 3, f"{len(found)} results for limit=3")
+
+
+@check("list_papers(query) with characters that need URL-encoding answers a list")
+def _():
+    got = list(api.list_papers(query='C++ & "quoted" 100% <b>bold</b> #tag'))
+    true(isinstance(got, list), "a list")
+
+
+# ---------------------------------------------------------------------------
+# paper_info(id)  -> GET /api/papers/{id}  (flat paper object)
+# ---------------------------------------------------------------------------
+@check("paper_info(2511.22699) returns the full paper")
+def _():
+    p = api.paper_info(PAPER_ID)
+    true(isinstance(p, PaperInfo), f"got {type(p).__name__}")
+    eq(p.id, PAPER_ID, "id")
+    eq(p.title, ZP["title"], "title")
+    eq(p.summary.strip(), ZP["summary"].strip(), "summary")
+    eq(p.upvotes, 42, "upvotes")
+    names = author_names(p)
+    eq(len(names), 21, "number of authors")
+    eq(names, expected_author_names(ZP), "author names, in order")
+    eq(names[0], "Z-Image Team", "first author")
+    eq(names[-1], "Shilin Zhou", "last author")
+    for a in p.authors:
+        true(a.hidden in (None, False), f"author {a.name} hidden={a.hidden!r}")
+    true(is_utc_datetime(p.published_at), f"published_at {p.published_at!r}")
+    eq(p.published_at, utc(ZP["publishedAt"]), "published_at")
+    # Flat object: submitted_at comes from `submittedOnDailyAt`.
+    true(is_utc_datetime(p.submitted_at), f"submitted_at {p.submitted_at!r}")
+    eq(p.submitted_at, utc(ZP["submittedOnDailyAt"]), "submitted_at (submittedOnDailyAt)")
+    true(p.submitted_by is not None, "submitted_by (submittedOnDailyBy) missing")
+    sb = p.submitted_by
+    true("Paper99" in (sb.username, getattr(sb, "name", None)),
+         f"submitted_by username/name: {sb.username!r}/{getattr(sb, 'name', None)!r}")
+    eq(sb.fullname, "Zhen Li", "submitted_by.fullname")
+    true(p.organization is not None, "organization missing")
+    eq(p.organization.name, "Tongyi-MAI", "organization.name")
+    eq(p.organization.fullname, "Tongyi-MAI", "organization.fullname")
+    eq(p.github_repo, ZP["githubRepo"], "github_repo")
+    eq(p.project_page, ZP["projectPage"], "project_page")
+    eq(p.github_stars, ZP["githubStars"], "github_stars")
+    true(isinstance(p.github_stars, int), "github_stars is an int")
+    eq(p.ai_summary, ZP["ai_summary"], "ai_summary")
+    eq(p.ai_keywords, ZP["ai_keywords"], "ai_keywords")
+    true(p.discussion_id is None or isinstance(p.discussion_id, str), f"discussion_id {p.discussion_id!r}")
+    true(isinstance(p.comments, int), f"comments {p.comments!r}")
+
+
+@check("paper_info works for every paper of the day")
+def _():
+    for pid in DAY_IDS:
+        p = api.paper_info(pid)
+        w = BY_ID[pid]
+        eq(p.id, pid, "id")
+        eq(p.title, w["paper"]["title"], f"{pid} title")
+        eq(p.upvotes or 0, w["paper"]["upvotes"], f"{pid} upvotes")
+        eq(author_names(p), expected_author_names(w["paper"]), f"{pid} authors")
+
+
+@check("paper_info of an arXiv-only paper (2104.12255, ingested from the arXiv API)")
+def _():
+    # fixtures/arxiv-api/id_2104.12255v1_*.xml: the title really is "0".
+    p = api.paper_info("2104.12255")
+    eq(p.id, "2104.12255", "id (canonical, without version)")
+    eq(p.title, "0", "title")
+    true(p.summary and p.summary.startswith("What is the funniest number in cryptography?"), f"summary {p.summary!r}")
+    eq(author_names(p), ["Quan Thoi Minh Nguyen"], "authors")
+    eq(p.published_at, utc("2021-04-20T16:07:14Z"), "published_at")
+    eq(p.upvotes or 0, 0, "upvotes")
+    eq(p.submitted_at, None, "submitted_at (never on the daily feed)")
+    eq(p.organization, None, "organization")
+
+
+@check("paper_info of an old-style id (astro-ph/0601001: the id has a slash in the path)")
+def _():
+    p = api.paper_info("astro-ph/0601001")
+    eq(p.id, "astro-ph/0601001", "id")
+    eq(" ".join((p.title or "").split()),
+       "Frequency of Hot Jupiters and Very Hot Jupiters from the OGLE-III Transit Surveys Toward "
+       "the Galactic Bulge and Carina", "title")
+    eq(p.published_at, utc("2006-01-02T14:57:58Z"), "published_at")
+
+
+@check("paper_info(unknown id) raises HfHubHTTPError 404")
+def _():
+    try:
+        api.paper_info("0000.00000")
+    except HfHubHTTPError as e:
+        eq(e.response.status_code, 404, "status")
+    else:
+        raise AssertionError("no error for an unknown paper")
+
+
+passed, failed = RESULTS["passed"], RESULTS["failed"]
+print(f"interop: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
