@@ -17,16 +17,6 @@ DB       := $(DATA_DIR)/dailypapers.sqlite3
 # Arguments after `dailypapers bench ingest`.
 BENCH_ARGS ?=
 
-# Sample data: recorded real responses (fixtures/README.md says where from).
-HF_FIXTURES       := $(sort $(wildcard fixtures/hf-daily-papers/*.json))
-# Leave out the intentionally bad arXiv API responses: the malformed id `abc`
-# (an HTTP 400 error feed) and the missing id 0000.0000 (0 entries).
-ARXIV_FIXTURES    := $(sort $(filter-out fixtures/arxiv-api/id_abc_% fixtures/arxiv-api/id_0000.0000_%,\
-                       $(wildcard fixtures/arxiv-api/*.xml)))
-OAI_FIXTURES      := fixtures/arxiv-oai/oai_dc-cs-listrecords-5-with-resumption.xml \
-                     fixtures/arxiv-oai/paperhive_oaipmh-listrecords---should-list-identifiers-from-arxiv_1.xml
-SNAPSHOT_FIXTURES := $(sort $(wildcard fixtures/arxiv-snapshot/*.jsonl))
-
 .PHONY: all build run sample-data test test-deps test-rust test-server lint bench screenshot
 
 all: build
@@ -34,31 +24,16 @@ all: build
 build:
 	$(CARGO) build --release
 
-# Imports the sample data only when the database does not exist yet. An
-# import that exits 3 (some records rejected, the rest imported) is reported
-# and accepted; any other failure removes the half-made database so that the
-# next run starts over.
+# Imports the sample data only when the database does not exist yet; a
+# failed import removes the half-made database so that the next run starts over.
 sample-data: build
 	@if [ -f "$(DB)" ]; then \
 	    echo "$(DB) exists: not importing the sample data"; \
 	else \
 	    echo "importing the sample data into $(DATA_DIR)/"; \
-	    mkdir -p "$(DATA_DIR)"; \
-	    imp() { \
-	        local rc=0; \
-	        echo "+ dailypapers ingest $$1 ($$(( $$# - 1 )) files)"; \
-	        $(BIN) --data-dir "$(DATA_DIR)" ingest "$$@" || rc=$$?; \
-	        if [ "$$rc" -eq 3 ]; then echo "note: some $$1 records were rejected (exit 3); the rest were imported"; rc=0; fi; \
-	        return "$$rc"; \
-	    }; \
-	    if ! { imp hf-daily $(HF_FIXTURES) && \
-	           imp arxiv $(ARXIV_FIXTURES) && \
-	           imp oai $(OAI_FIXTURES) && \
-	           imp snapshot $(SNAPSHOT_FIXTURES); }; then \
+	    scripts/import-sample.sh $(BIN) "$(DATA_DIR)" || { \
 	        echo "sample data import failed; removing $(DB)" >&2; \
-	        rm -f "$(DB)" "$(DB)-wal" "$(DB)-shm"; \
-	        exit 1; \
-	    fi; \
+	        rm -f "$(DB)" "$(DB)-wal" "$(DB)-shm"; exit 1; }; \
 	fi
 
 run: sample-data

@@ -1,1 +1,82 @@
-fn main() {}
+//! `dailypapers`: the one binary. It parses the command line and the
+//! configuration, opens the store, and hands over to a command.
+//!
+//! Error policy (for the whole project): library crates return their own
+//! `thiserror` enums, one per crate, each variant documented; this binary
+//! wraps them with `anyhow` and context ("cannot read FILE") at the edge, and
+//! prints the chain once. The web crate turns errors into one HTTP error type
+//! that shows users a plain message and logs the cause.
+
+mod commands;
+mod config;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{bench, ingest, serve};
+use crate::config::Config;
+
+/// A self-hosted, community-curated daily feed of research papers.
+#[derive(Parser, Debug)]
+#[command(name = "dailypapers", version, about, long_about = None)]
+struct Cli {
+    /// Directory holding the database [default: ./data]
+    #[arg(long, global = true, env = "DAILYPAPERS_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Configuration file (TOML); environment variables DAILYPAPERS_* override it
+    #[arg(long, global = true, env = "DAILYPAPERS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web site and the JSON API
+    Serve(serve::Args),
+    /// Import papers from a source (files or live)
+    #[command(subcommand)]
+    Ingest(ingest::Source),
+    /// Measure ingestion speed and generate benchmark data
+    #[command(subcommand)]
+    Bench(bench::Bench),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DAILYPAPERS_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = (|| {
+        let mut config = Config::load(cli.config.as_deref())?;
+        if let Some(dir) = cli.data_dir {
+            config.data_dir = dir;
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async move {
+            match cli.command {
+                Command::Serve(args) => serve::run(&config, args).await,
+                Command::Ingest(source) => ingest::run(&config, source).await,
+                Command::Bench(bench) => bench::run(&config, bench).await,
+            }
+        })
+    })();
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

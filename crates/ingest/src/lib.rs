@@ -14,9 +14,14 @@
 //! [`Listing`]: dailypapers_domain::Listing
 
 pub mod arxiv_atom;
+pub mod clock;
 mod error;
 pub mod hf_daily;
+pub mod http;
+pub mod import;
+pub mod live;
 pub mod oai;
 pub mod snapshot;
 
 pub use error::{Rejected, SourceError};
+pub use import::{Importer, NoProgress, Progress, Summary};

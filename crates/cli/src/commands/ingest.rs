@@ -1,0 +1,237 @@
+//! `dailypapers ingest <source>`: import from recorded files or live sources,
+//! with a progress bar and a summary (read, new, updated, unchanged, rejected).
+//!
+//! Exit status: 0 when everything was imported, 3 when some records or files
+//! were rejected but others were imported, 1 when nothing could be imported.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use dailypapers_domain::{Listing, Period};
+use dailypapers_ingest::snapshot::SnapshotReader;
+use dailypapers_ingest::{Importer, Progress, Rejected, SourceError, Summary};
+use dailypapers_ingest::{arxiv_atom, hf_daily, oai};
+use dailypapers_store::{SqliteStore, Store};
+
+use crate::config::Config;
+use crate::progress::Bar;
+
+/// Listings per transaction when streaming large files.
+pub const STREAM_BATCH: usize = 2_000;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Source {
+    /// arXiv API Atom responses: saved files, or live with --ids or --query
+    Arxiv(ArxivArgs),
+    /// arXiv OAI-PMH ListRecords pages: saved files, or a live harvest with --set/--from
+    Oai(OaiArgs),
+    /// The Kaggle arXiv metadata snapshot (JSON lines), streamed
+    Snapshot(SnapshotArgs),
+    /// Hugging Face /api/daily_papers JSON: saved files, or live with --date
+    HfDaily(HfDailyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ArxivArgs {
+    /// Atom files saved from the arXiv API
+    files: Vec<PathBuf>,
+    /// Fetch these ids (comma-separated) from the arXiv API
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["files", "query"])]
+    ids: Vec<String>,
+    /// Fetch the results of this arXiv search query (e.g. "cat:cs.CL AND ti:decoding")
+    #[arg(long, conflicts_with = "files")]
+    query: Option<String>,
+    /// With --query: at most this many results
+    #[arg(long, default_value_t = 100, requires = "query")]
+    max: u64,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct OaiArgs {
+    /// ListRecords responses saved from arXiv's OAI-PMH endpoint
+    files: Vec<PathBuf>,
+    /// Harvest this set live (cs, math, physics:hep-th, …)
+    #[arg(long, conflicts_with = "files")]
+    set: Option<String>,
+    /// Harvest records changed on or after this day (YYYY-MM-DD)
+    #[arg(long, value_parser = parse_day, conflicts_with = "files")]
+    from: Option<NaiveDate>,
+    /// Harvest records changed on or before this day (YYYY-MM-DD)
+    #[arg(long, value_parser = parse_day, conflicts_with = "files")]
+    until: Option<NaiveDate>,
+    /// Metadata format to harvest
+    #[arg(long, default_value = "arXiv", value_parser = ["arXiv", "oai_dc"])]
+    prefix: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SnapshotArgs {
+    /// The arxiv-metadata-oai-snapshot.json file
+    file: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct HfDailyArgs {
+    /// JSON files saved from /api/daily_papers
+    files: Vec<PathBuf>,
+    /// Fetch the daily papers of this day live (YYYY-MM-DD)
+    #[arg(long, value_parser = parse_day, conflicts_with = "files")]
+    date: Option<NaiveDate>,
+    /// With files: the feed day of items that do not carry their submission time
+    #[arg(long, value_parser = parse_day)]
+    feed_day: Option<NaiveDate>,
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    Period::parse_day(s)
+        .map(|p| p.first_day())
+        .map_err(|e| e.to_string())
+}
+
+pub async fn run(config: &Config, source: Source) -> Result<ExitCode> {
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&config.data_dir)
+            .await
+            .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?,
+    );
+    let summary = match source {
+        Source::Arxiv(args)
+            if args.files.is_empty() && args.ids.is_empty() && args.query.is_none() =>
+        {
+            bail!("give Atom files to import, or --ids ID,ID… or --query QUERY to fetch from arXiv")
+        }
+        Source::Arxiv(args) if !args.files.is_empty() => {
+            import_documents(store, &args.files, |text| {
+                arxiv_atom::parse(text).map(|feed| feed.listings)
+            })
+            .await?
+        }
+        Source::Arxiv(args) => {
+            crate::commands::live::arxiv(config, store, args.ids, args.query, args.max).await?
+        }
+        Source::Oai(args) if !args.files.is_empty() => {
+            import_documents(store, &args.files, |text| {
+                oai::parse(text).map(|page| page.listings)
+            })
+            .await?
+        }
+        Source::Oai(args) => match args.from {
+            None if args.set.is_none() => {
+                bail!(
+                    "give ListRecords files to import, or --set SET --from YYYY-MM-DD to harvest live"
+                )
+            }
+            _ => {
+                crate::commands::live::oai(
+                    config,
+                    store,
+                    args.set,
+                    args.from,
+                    args.until,
+                    args.prefix,
+                )
+                .await?
+            }
+        },
+        Source::Snapshot(args) => import_snapshot(store, &args.file).await?,
+        Source::HfDaily(args) if !args.files.is_empty() => {
+            let options = hf_daily::HfOptions {
+                fallback_day: args.feed_day,
+                time_zone: config.time_zone()?,
+            };
+            import_documents(store, &args.files, |text| hf_daily::parse(text, &options)).await?
+        }
+        Source::HfDaily(args) => match args.date {
+            Some(date) => crate::commands::live::hf_daily(config, store, date).await?,
+            None => bail!("give JSON files to import, or --date YYYY-MM-DD to fetch that day"),
+        },
+    };
+    Ok(report(&summary))
+}
+
+/// Prints the summary and the problems, and picks the exit status.
+pub fn report(summary: &Summary) -> ExitCode {
+    for problem in &summary.problems {
+        eprintln!("rejected: {problem}");
+    }
+    if summary.rejected as usize > summary.problems.len() {
+        eprintln!(
+            "… and {} more rejected",
+            summary.rejected as usize - summary.problems.len()
+        );
+    }
+    println!("{summary}");
+    match (summary.imported(), summary.rejected) {
+        (_, 0) => ExitCode::SUCCESS,
+        (0, _) => {
+            eprintln!("error: nothing could be imported");
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::from(3),
+    }
+}
+
+/// Imports whole documents (one batch each): a document that cannot be read
+/// is rejected whole, and nothing from it is stored.
+async fn import_documents(
+    store: Arc<dyn Store>,
+    files: &[PathBuf],
+    parse: impl Fn(&str) -> Result<Vec<Result<Listing, Rejected>>, SourceError>,
+) -> Result<Summary> {
+    let bar = Bar::new("files");
+    bar.set_length(files.len() as u64);
+    let mut importer = Importer::new(store, usize::MAX);
+    for file in files {
+        let origin = file.display().to_string();
+        bar.message(origin.clone());
+        match std::fs::read_to_string(file) {
+            Err(e) => importer.reject_other(format!("{origin}: cannot read: {e}")),
+            Ok(text) => match parse(&text) {
+                Ok(records) => importer.push_document(&origin, records).await?,
+                Err(e) => importer.reject_document(&origin, &e),
+            },
+        }
+        bar.advance(1);
+    }
+    bar.finish();
+    Ok(importer.finish().await?)
+}
+
+/// Streams a snapshot file: a reader thread parses lines while this task
+/// stores batches, so parsing and writing overlap and memory stays flat.
+pub async fn import_snapshot(store: Arc<dyn Store>, file: &Path) -> Result<Summary> {
+    let handle =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let length = handle.metadata().map(|m| m.len()).unwrap_or(0);
+    let origin = file.display().to_string();
+    let bar = Bar::new("bytes");
+    bar.set_length(length);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Result<Listing, Rejected>>, u64)>(4);
+    let reader_thread = std::thread::spawn(move || {
+        let mut reader = SnapshotReader::new(BufReader::with_capacity(1 << 20, handle));
+        loop {
+            let chunk: Vec<_> = reader.by_ref().take(STREAM_BATCH).collect();
+            let done = chunk.len() < STREAM_BATCH;
+            if tx.blocking_send((chunk, reader.bytes_read())).is_err() || done {
+                break;
+            }
+        }
+    });
+    let mut importer = Importer::new(store, STREAM_BATCH);
+    while let Some((chunk, position)) = rx.recv().await {
+        for record in chunk {
+            importer.push(&origin, record).await?;
+        }
+        bar.set_position(position);
+        bar.message(importer.summary().to_string());
+    }
+    reader_thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the snapshot reader thread panicked"))?;
+    bar.finish();
+    Ok(importer.finish().await?)
+}

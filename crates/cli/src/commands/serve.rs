@@ -1,0 +1,47 @@
+//! `dailypapers serve`: open the store and serve the site until Ctrl-C.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use dailypapers_store::SqliteStore;
+use dailypapers_web::{AppState, WebConfig};
+
+use crate::config::Config;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to listen on, HOST:PORT [default: 127.0.0.1:8080]
+    #[arg(long, env = "DAILYPAPERS_ADDR")]
+    addr: Option<String>,
+}
+
+pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
+    let addr = args.addr.unwrap_or_else(|| config.server.addr.clone());
+    let store = SqliteStore::open(&config.data_dir)
+        .await
+        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+    let state = AppState {
+        store: Arc::new(store),
+        config: Arc::new(WebConfig {
+            time_zone: config.time_zone()?,
+            site_name: config.server.site_name.clone(),
+            page_size: 50,
+        }),
+    };
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(
+        "serving {} on http://{}",
+        config.data_dir.display(),
+        listener.local_addr()?
+    );
+    axum::serve(listener, dailypapers_web::router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("server failed")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,296 @@
+//! The `dailypapers ingest` command on real recorded files, and on each kind
+//! of bad input: a clear message naming the file and record, the documented
+//! exit status, and nothing stored from a rejected document.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use dailypapers_store::{SqliteStore, Store};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    fixtures().join(rel)
+}
+
+/// Runs `dailypapers --data-dir DIR ingest ARGS…`.
+fn ingest(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    Command::cargo_bin("dailypapers")
+        .unwrap()
+        .env_remove("DAILYPAPERS_DATA_DIR")
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("ingest")
+        .args(args)
+        .assert()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+async fn store(dir: &Path) -> SqliteStore {
+    SqliteStore::open(dir).await.unwrap()
+}
+
+fn stdout(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stdout).into_owned()
+}
+
+fn stderr(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&a.get_output().stderr).into_owned()
+}
+
+#[tokio::test]
+async fn hf_daily_files_become_feed_days_and_reimporting_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("hf-daily-papers/2025-12-01.json");
+    let first = ingest(dir.path(), &["hf-daily", path(&file)]).success();
+    assert!(
+        stdout(&first).contains("read 23, new 23, updated 0, unchanged 0, rejected 0"),
+        "{}",
+        stdout(&first)
+    );
+    let again = ingest(dir.path(), &["hf-daily", path(&file)]).success();
+    assert!(
+        stdout(&again).contains("new 0, updated 0, unchanged 23"),
+        "{}",
+        stdout(&again)
+    );
+
+    let store = store(dir.path()).await;
+    let z = store
+        .listing(&"2511.22699".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(z.paper.title.starts_with("Z-Image"));
+    assert_eq!(z.paper.upvotes, Some(42));
+    assert_eq!(z.entry.unwrap().feed_day.to_string(), "2025-12-01");
+}
+
+#[tokio::test]
+async fn an_old_hf_file_without_submission_times_uses_the_feed_day_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("hf-daily-papers/2024-05-27.json");
+    ingest(
+        dir.path(),
+        &["hf-daily", "--feed-day", "2024-05-28", path(&file)],
+    )
+    .success();
+    let store = store(dir.path()).await;
+    let l = store
+        .listing(&"2405.15738".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(l.entry.unwrap().feed_day.to_string(), "2024-05-28");
+}
+
+#[tokio::test]
+async fn arxiv_oai_and_snapshot_files_are_imported_and_merged_with_the_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    ingest(
+        dir.path(),
+        &[
+            "hf-daily",
+            path(&fixture("hf-daily-papers/2025-12-01.json")),
+        ],
+    )
+    .success();
+    let a = ingest(
+        dir.path(),
+        &[
+            "arxiv",
+            path(&fixture(
+                "arxiv-api/id_astro-ph_0601001_s0_m100_3150dca9dc76.xml",
+            )),
+            path(&fixture("arxiv-api/q_testing_s0_m100_cfe7536492ca.xml")),
+        ],
+    )
+    .success();
+    assert!(stdout(&a).contains("rejected 0"), "{}", stdout(&a));
+    ingest(
+        dir.path(),
+        &[
+            "oai",
+            path(&fixture(
+                "arxiv-oai/oai_dc-cs-listrecords-5-with-resumption.xml",
+            )),
+        ],
+    )
+    .success();
+    let s = ingest(
+        dir.path(),
+        &[
+            "snapshot",
+            path(&fixture(
+                "arxiv-snapshot/arxiv-metadata-oai-snapshot.head200.jsonl",
+            )),
+        ],
+    )
+    .success();
+    assert!(stdout(&s).contains("read 200"), "{}", stdout(&s));
+
+    let store = store(dir.path()).await;
+    let hot = store
+        .listing(&"astro-ph/0601001".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(hot.paper.title.contains("Hot Jupiters"));
+    assert!(hot.entry.is_none());
+    let first = store
+        .listing(&"0704.0001".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        first
+            .paper
+            .title
+            .starts_with("Calculation of prompt diphoton production")
+    );
+    let counts = store.counts().await.unwrap();
+    assert_eq!(
+        counts.listings, 23,
+        "arXiv sources do not put papers on the feed"
+    );
+    assert!(counts.papers >= 23 + 1 + 100 + 5 + 200 - 5, "{counts:?}");
+}
+
+#[tokio::test]
+async fn a_malformed_file_is_rejected_whole_and_what_was_stored_is_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    ingest(
+        dir.path(),
+        &[
+            "hf-daily",
+            path(&fixture("hf-daily-papers/2025-12-01.json")),
+        ],
+    )
+    .success();
+    let before = store(dir.path())
+        .await
+        .listing(&"2511.22699".parse().unwrap())
+        .await
+        .unwrap();
+
+    let bad = dir.path().join("broken.xml");
+    let good = std::fs::read_to_string(fixture("arxiv-api/id_1707.08567_s0_m100_6a1afebfc6a3.xml"))
+        .unwrap();
+    std::fs::write(&bad, good.replace("</title>", "</titel>")).unwrap();
+    let out = ingest(dir.path(), &["arxiv", path(&bad)]).code(1);
+    let err = stderr(&out);
+    assert!(err.contains("broken.xml") && err.contains("line"), "{err}");
+    assert!(err.contains("nothing could be imported"), "{err}");
+
+    let store = store(dir.path()).await;
+    assert!(
+        store
+            .listing(&"1707.08567".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.listing(&"2511.22699".parse().unwrap()).await.unwrap(),
+        before
+    );
+    assert_eq!(store.counts().await.unwrap().papers, 23);
+}
+
+#[tokio::test]
+async fn a_truncated_file_is_rejected_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("hf-daily-papers/2025-12-01.json")).unwrap();
+    let cut = dir.path().join("2025-12-01-cut.json");
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let out = ingest(dir.path(), &["hf-daily", path(&cut)]).code(1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("2025-12-01-cut.json") && err.contains("line"),
+        "{err}"
+    );
+    assert_eq!(store(dir.path()).await.counts().await.unwrap().papers, 0);
+}
+
+#[tokio::test]
+async fn a_record_that_is_not_an_object_is_rejected_and_the_rest_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("hf-daily-papers/2024-06-03.json")).unwrap();
+    let mut items: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let n = items.len();
+    items.insert(1, serde_json::json!(42));
+    let file = dir.path().join("with-a-number.json");
+    std::fs::write(&file, serde_json::to_string(&items).unwrap()).unwrap();
+    let out = ingest(
+        dir.path(),
+        &["hf-daily", "--feed-day", "2024-06-03", path(&file)],
+    )
+    .code(3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("with-a-number.json") && err.contains("record 2"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).contains(&format!("new {n}")),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_id_names_the_line_and_what_a_valid_id_looks_like() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture(
+        "arxiv-snapshot/arxiv-metadata-oai-snapshot.head200.jsonl",
+    ))
+    .unwrap();
+    let mut lines: Vec<String> = text.lines().take(3).map(String::from).collect();
+    lines[1] = lines[1].replacen("\"id\":\"0704.0002\"", "\"id\":\"not-an-id\"", 1);
+    assert!(lines[1].contains("not-an-id"));
+    let file = dir.path().join("bad-id.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let out = ingest(dir.path(), &["snapshot", path(&file)]).code(3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad-id.jsonl") && err.contains("line 2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2104.12255"),
+        "says what a valid id looks like: {err}"
+    );
+    assert_eq!(store(dir.path()).await.counts().await.unwrap().papers, 2);
+}
+
+#[tokio::test]
+async fn the_arxiv_error_entry_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(
+        dir.path(),
+        &[
+            "arxiv",
+            path(&fixture("arxiv-api/id_abc_s0_m100_b79c8dcf6bc3.xml")),
+        ],
+    )
+    .code(1);
+    assert!(
+        stderr(&out).contains("incorrect id format for abc"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn asking_for_nothing_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(dir.path(), &["arxiv"]).failure();
+    assert!(stderr(&out).contains("--ids"), "{}", stderr(&out));
+    let out = ingest(dir.path(), &["hf-daily", "--date", "2025-13-01"]).failure();
+    assert!(stderr(&out).contains("YYYY-MM-DD"), "{}", stderr(&out));
+}
