@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use dailypapers_domain::Listing;
 use dailypapers_store::{ImportOutcome, Store, StoreError};
+use tokio::task::JoinHandle;
 
 use crate::{Rejected, SourceError};
 
@@ -81,10 +82,16 @@ impl fmt::Display for Summary {
 }
 
 /// Collects listings and stores them in batches.
+///
+/// While one batch is being written, the next is collected: a full batch is
+/// handed to a task, and the importer waits for it only when the following
+/// batch is full too (or at [`Importer::finish`]), so parsing and writing
+/// overlap. Batches still reach the store one at a time, in order.
 pub struct Importer {
     store: Arc<dyn Store>,
     batch_size: usize,
     pending: Vec<Listing>,
+    in_flight: Option<JoinHandle<Result<ImportOutcome, StoreError>>>,
     summary: Summary,
 }
 
@@ -95,6 +102,7 @@ impl Importer {
             store,
             batch_size: batch_size.max(1),
             pending: Vec::with_capacity(batch_size.clamp(1, 4096)),
+            in_flight: None,
             summary: Summary::default(),
         }
     }
@@ -111,7 +119,7 @@ impl Importer {
             Ok(listing) => {
                 self.pending.push(listing);
                 if self.pending.len() >= self.batch_size {
-                    self.flush().await?;
+                    self.send().await?;
                 }
             }
             Err(rejected) => self.summary.problem(format!("{origin}: {rejected}")),
@@ -148,17 +156,40 @@ impl Importer {
         self.summary.problem(text);
     }
 
-    /// Writes what is pending as one batch.
-    pub async fn flush(&mut self) -> Result<(), StoreError> {
+    /// Hands what is pending to a writing task, after the previous one is done.
+    async fn send(&mut self) -> Result<(), StoreError> {
+        self.wait().await?;
         if self.pending.is_empty() {
             return Ok(());
         }
-        let outcome: ImportOutcome = self.store.import(&self.pending).await?;
-        self.pending.clear();
-        self.summary.new += outcome.new;
-        self.summary.updated += outcome.updated;
-        self.summary.unchanged += outcome.unchanged;
+        let batch = std::mem::replace(
+            &mut self.pending,
+            Vec::with_capacity(self.batch_size.clamp(1, 4096)),
+        );
+        let store = self.store.clone();
+        self.in_flight = Some(tokio::spawn(async move { store.import(batch).await }));
         Ok(())
+    }
+
+    /// Waits for the batch being written, and counts what it did.
+    async fn wait(&mut self) -> Result<(), StoreError> {
+        if let Some(task) = self.in_flight.take() {
+            let outcome = match task.await {
+                Ok(outcome) => outcome?,
+                Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+                Err(join) => panic!("a batch import was cancelled: {join}"),
+            };
+            self.summary.new += outcome.new;
+            self.summary.updated += outcome.updated;
+            self.summary.unchanged += outcome.unchanged;
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending as one batch, and waits until it is stored.
+    pub async fn flush(&mut self) -> Result<(), StoreError> {
+        self.send().await?;
+        self.wait().await
     }
 
     /// The tally so far (what is pending is not counted as stored yet).

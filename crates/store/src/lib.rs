@@ -65,7 +65,7 @@ pub struct Counts {
 pub trait Store: Send + Sync + 'static {
     /// Merges a batch of listings into the store in one transaction.
     /// Records of the same paper within the batch are merged in order.
-    async fn import(&self, batch: &[Listing]) -> Result<ImportOutcome, StoreError>;
+    async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError>;
 
     /// One paper with its listing, by canonical id (any version is the same paper).
     async fn listing(&self, id: &ArxivId) -> Result<Option<Listing>, StoreError>;

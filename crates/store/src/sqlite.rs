@@ -143,25 +143,24 @@ const LISTING_COLUMNS: &str = "p.data AS paper, l.data AS entry";
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn import(&self, batch: &[Listing]) -> Result<ImportOutcome, StoreError> {
+    async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError> {
         if batch.is_empty() {
             return Ok(ImportOutcome::default());
         }
         // Merge records of the same paper within the batch, keeping first-seen order.
-        let mut order: Vec<&str> = Vec::with_capacity(batch.len());
-        let mut incoming: HashMap<&str, Listing> = HashMap::with_capacity(batch.len());
+        let mut order: Vec<String> = Vec::with_capacity(batch.len());
+        let mut incoming: HashMap<String, Listing> = HashMap::with_capacity(batch.len());
         for item in batch {
-            let key = item.paper.id.as_str();
-            match incoming.get_mut(key) {
+            match incoming.get_mut(item.paper.id.as_str()) {
                 Some(seen) => {
                     seen.paper = seen.paper.merge(&item.paper);
                     if item.entry.is_some() {
-                        seen.entry = item.entry.clone();
+                        seen.entry = item.entry;
                     }
                 }
                 None => {
-                    order.push(key);
-                    incoming.insert(key, item.clone());
+                    order.push(item.paper.id.as_str().to_owned());
+                    incoming.insert(item.paper.id.as_str().to_owned(), item);
                 }
             }
         }
@@ -194,28 +193,31 @@ impl Store for SqliteStore {
         let mut entries_out: Vec<(FeedEntry, String)> = Vec::new();
         let mut orgs_out: HashMap<String, Organization> = HashMap::new();
         for key in &order {
-            let item = &incoming[key];
-            let (paper, paper_changed, is_new) = match stored_papers.get(*key) {
+            let item = incoming
+                .remove(key)
+                .expect("every ordered key was inserted");
+            let (paper, paper_changed, is_new) = match stored_papers.get(key) {
                 Some(text) => {
                     let stored: Paper = from_json("paper", text)?;
                     let merged = stored.merge(&item.paper);
                     let changed = merged != stored;
                     (merged, changed, false)
                 }
-                None => (item.paper.clone(), true, true),
+                None => (item.paper, true, true),
             };
             let mut entry_changed = false;
-            if let Some(entry) = &item.entry {
+            if let Some(entry) = item.entry {
                 let stored: Option<FeedEntry> = stored_entries
-                    .get(*key)
+                    .get(key)
                     .map(|t| from_json("listing", t))
                     .transpose()?;
-                if stored.as_ref() != Some(entry) {
+                if stored.as_ref() != Some(&entry) {
                     entry_changed = true;
                     if let Some(org) = &entry.organization {
                         orgs_out.insert(org.name.clone(), org.clone());
                     }
-                    entries_out.push((entry.clone(), to_json(entry)));
+                    let json = to_json(&entry);
+                    entries_out.push((entry, json));
                 }
             }
             if paper_changed {
@@ -234,11 +236,10 @@ impl Store for SqliteStore {
 
         for chunk in papers_out.chunks(ROWS_PER_STATEMENT) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO papers (id, title, search_text, primary_category, organization, published_at, upvotes, data) ",
+                "INSERT INTO papers (id, search_text, primary_category, organization, published_at, upvotes, data) ",
             );
             q.push_values(chunk, |mut b, (p, json)| {
                 b.push_bind(p.id.as_str())
-                    .push_bind(&p.title)
                     .push_bind(search_text(p))
                     .push_bind(p.primary_category())
                     .push_bind(p.organization.as_ref().map(|o| o.name.as_str()))
@@ -247,7 +248,7 @@ impl Store for SqliteStore {
                     .push_bind(json);
             });
             q.push(
-                " ON CONFLICT (id) DO UPDATE SET title = excluded.title, search_text = excluded.search_text, \
+                " ON CONFLICT (id) DO UPDATE SET search_text = excluded.search_text, \
                  primary_category = excluded.primary_category, organization = excluded.organization, \
                  published_at = excluded.published_at, upvotes = excluded.upvotes, data = excluded.data",
             );

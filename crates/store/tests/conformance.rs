@@ -104,7 +104,7 @@ async fn sample(store: &dyn Store) {
         ),
         Listing::paper_only(paper("astro-ph/0601001", "Hot Jupiters", None)),
     ];
-    let outcome = store.import(&batch).await.unwrap();
+    let outcome = store.import(batch).await.unwrap();
     assert_eq!(
         outcome,
         ImportOutcome {
@@ -201,7 +201,7 @@ async fn reimporting_changes_nothing_and_updates_are_counted(store: Arc<dyn Stor
         ),
         Listing::paper_only(paper("astro-ph/0601001", "Hot Jupiters", None)),
     ];
-    let outcome = store.import(&again).await.unwrap();
+    let outcome = store.import(again).await.unwrap();
     assert_eq!(
         outcome,
         ImportOutcome {
@@ -221,7 +221,10 @@ async fn reimporting_changes_nothing_and_updates_are_counted(store: Arc<dyn Stor
     // An arXiv record of a listed paper adds its fields without losing the listing's.
     let mut arxiv = paper("2511.00001v2", "Low votes early", None);
     arxiv.doi = Some("10.1000/xyz".into());
-    let outcome = store.import(&[Listing::paper_only(arxiv)]).await.unwrap();
+    let outcome = store
+        .import(vec![Listing::paper_only(arxiv)])
+        .await
+        .unwrap();
     assert_eq!(
         outcome,
         ImportOutcome {
@@ -247,7 +250,7 @@ async fn reimporting_changes_nothing_and_updates_are_counted(store: Arc<dyn Stor
         "2025-12-01T05:00:00Z",
         "alice",
     );
-    store.import(&[more]).await.unwrap();
+    store.import(vec![more]).await.unwrap();
     let day1 = store
         .feed(&query("2025-12-01", "2025-12-01"))
         .await
@@ -260,7 +263,7 @@ async fn records_of_one_paper_in_one_batch_are_one_paper(store: Arc<dyn Store>) 
     let mut b = paper("2104.12255v2", "Zero, revised", Some(7));
     b.doi = Some("10.1/z".into());
     let outcome = store
-        .import(&[Listing::paper_only(a), Listing::paper_only(b)])
+        .import(vec![Listing::paper_only(a), Listing::paper_only(b)])
         .await
         .unwrap();
     assert_eq!(

@@ -309,10 +309,6 @@ const CATEGORIES: &[&str] = &[
     "q-bio.BM",
     "eess.AS",
 ];
-const DAYS: &[&str] = &["Mon", "Tue", "Wed", "Thu", "Fri"];
-const MONTHS: &[&str] = &[
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
 fn words(rng: &mut StdRng, n: usize) -> String {
     let mut s = String::with_capacity(n * 8);
@@ -366,17 +362,23 @@ fn record(rng: &mut StdRng, k: u64) -> SnapshotRecord {
     let n_versions = rng.gen_range(1..4);
     let day = rng.gen_range(1..28);
     let versions = (1..=n_versions)
-        .map(|v| Version {
-            version: format!("v{v}"),
-            created: format!(
-                "{}, {} {} 20{year:02} {:02}:{:02}:{:02} GMT",
-                DAYS.choose(rng).expect("non-empty"),
+        .map(|v| {
+            let date = chrono::NaiveDate::from_ymd_opt(
+                2000 + year as i32,
+                month as u32,
                 (day + v * 3 - 3).min(28),
-                MONTHS[(month - 1) as usize],
+            )
+            .expect("day 1..=28 exists in every month")
+            .and_hms_opt(
                 rng.gen_range(0..24),
                 rng.gen_range(0..60),
-                rng.gen_range(0..60)
-            ),
+                rng.gen_range(0..60),
+            )
+            .expect("valid time");
+            Version {
+                version: format!("v{v}"),
+                created: date.format("%a, %-d %b %Y %H:%M:%S GMT").to_string(),
+            }
         })
         .collect();
     let n = rng.gen_range(6..15);

@@ -11,7 +11,6 @@ CREATE TABLE organizations (
 
 CREATE TABLE papers (
     id               TEXT PRIMARY KEY,
-    title            TEXT NOT NULL,
     -- lower-cased title, abstract, authors and id, for the plain keyword match
     search_text      TEXT NOT NULL,
     primary_category TEXT,
