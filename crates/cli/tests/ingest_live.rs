@@ -1,0 +1,124 @@
+//! `dailypapers ingest … --date/--ids/--query/--set`: the real binary fetching
+//! from a local server that replays recorded arXiv and Hugging Face answers.
+
+#[path = "../../ingest/tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+
+use dailypapers_ingest::clock::ManualClock;
+use dailypapers_store::{SqliteStore, Store};
+use support::Replay;
+
+/// Runs the binary against the replay server (no 3 s pause: it is local).
+async fn ingest(replay: &Replay, dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"));
+    cmd.env_remove("DAILYPAPERS_DATA_DIR")
+        .env(
+            "DAILYPAPERS_ARXIV_API_URL",
+            replay.url("/api/query").as_str(),
+        )
+        .env("DAILYPAPERS_ARXIV_OAI_URL", replay.url("/oai2").as_str())
+        .env(
+            "DAILYPAPERS_HF_DAILY_PAPERS_URL",
+            replay.url("/api/daily_papers").as_str(),
+        )
+        .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
+        .env("DAILYPAPERS_CONTACT", "tests@example.org")
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("ingest")
+        .args(args);
+    cmd.output().await.unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hf_daily_by_date_fetches_the_day_and_lists_it() {
+    let replay = Replay::start(ManualClock::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(&replay, dir.path(), &["hf-daily", "--date", "2025-12-01"]).await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("read 23, new 23"), "{}", stdout(&out));
+    assert!(replay.queries()[0].contains("date=2025-12-01"));
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let z = store
+        .listing(&"2511.22699".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(z.entry.unwrap().feed_day.to_string(), "2025-12-01");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn arxiv_by_ids_and_by_query() {
+    let replay = Replay::start(ManualClock::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(
+        &replay,
+        dir.path(),
+        &["arxiv", "--ids", "https://arxiv.org/abs/astro-ph/0601001"],
+    )
+    .await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("read 1, new 1"), "{}", stdout(&out));
+    let ua = replay.requests()[0].user_agent.clone().unwrap();
+    assert!(
+        ua.starts_with("dailypapers/") && ua.contains("tests@example.org"),
+        "{ua}"
+    );
+
+    let out = ingest(
+        &replay,
+        dir.path(),
+        &["arxiv", "--query", "testing", "--max", "100"],
+    )
+    .await;
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("read 100"), "{}", stdout(&out));
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().papers, 101);
+    assert!(
+        store
+            .listing(&"astro-ph/0601001".parse().unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oai_harvest_follows_the_resumption_token_to_the_end() {
+    let replay = Replay::start(ManualClock::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(
+        &replay,
+        dir.path(),
+        &[
+            "oai",
+            "--set",
+            "cs",
+            "--from",
+            "2024-01-25",
+            "--prefix",
+            "oai_dc",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{out:?}");
+    let queries = replay.queries();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    assert!(
+        queries[1].contains("resumptionToken=6960524%7C1001"),
+        "{queries:?}"
+    );
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().papers, 7);
+    assert_eq!(
+        store.checkpoint("oai:cs:oai_dc:2024-01-25:").await.unwrap(),
+        None
+    );
+}
