@@ -41,8 +41,9 @@ async fn store_page(store: &Arc<dyn Store>, page: &Page) -> u64 {
         .iter()
         .filter_map(|l| l.as_ref().ok().cloned())
         .collect();
-    store.import(&listings).await.expect("import");
-    listings.len() as u64
+    let n = listings.len() as u64;
+    store.import(listings).await.expect("import");
+    n
 }
 
 #[tokio::test]

@@ -1,1 +1,65 @@
-//! placeholder
+//! The Daily Papers web server: server-rendered HTML pages and the Hugging
+//! Face-compatible JSON API, as one axum [`Router`](axum::Router).
+//!
+//! Every route is listed in one place, [`routes`]. Handlers are thin: they
+//! parse request parameters into domain types (a bad parameter is a 400 that
+//! says which one and what format is expected), ask the [`Store`] once or
+//! twice, and render — HTML with askama templates compiled into the binary,
+//! JSON with serde in the shapes the official `huggingface_hub` client reads.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use dailypapers_store::SqliteStore;
+//! use dailypapers_web::{router, AppState, WebConfig};
+//!
+//! let store = SqliteStore::open(std::path::Path::new("data")).await?;
+//! let state = AppState { store: Arc::new(store), config: Arc::new(WebConfig::default()) };
+//! let listener = std::net::TcpListener::bind("127.0.0.1:8080")?;
+//! // hand `router(state)` to `axum::serve` with a tokio listener
+//! # let _ = (listener, router(state)); Ok(()) }
+//! ```
+
+use std::sync::Arc;
+
+use dailypapers_domain::FeedTimeZone;
+use dailypapers_store::Store;
+
+pub mod api;
+mod assets;
+pub mod cache;
+pub mod error;
+pub mod pages;
+pub mod routes;
+mod view;
+
+pub use error::AppError;
+pub use routes::router;
+
+/// What the web server needs to know beyond the store.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// The time zone whose calendar days are feed days.
+    pub time_zone: FeedTimeZone,
+    /// Shown in the header and page titles ("Daily Papers").
+    pub site_name: String,
+    /// The API's default `limit` (50, as upstream).
+    pub page_size: u64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            time_zone: FeedTimeZone::default(),
+            site_name: "Daily Papers".to_string(),
+            page_size: 50,
+        }
+    }
+}
+
+/// Shared by every handler: the store and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<WebConfig>,
+}

@@ -1,4 +1,4 @@
-//! `dailypapers serve`: open the store and serve the site until Ctrl-C.
+//! `dailypapers serve`: open the store and serve the site until Ctrl-C or SIGTERM.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -38,10 +38,26 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         listener.local_addr()?
     );
     axum::serve(listener, dailypapers_web::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what service managers send), so in-flight
+/// requests finish and the database is closed cleanly.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
 }

@@ -1,0 +1,59 @@
+//! The Hugging Face-compatible JSON API: `/api/daily_papers`,
+//! `/api/papers/search` and `/api/papers/{id}`, in the shapes the official
+//! `huggingface_hub` client reads (see [`hf_json`]). Errors are
+//! `{"error": "…"}` with a 400 that names the parameter and the expected format.
+
+pub mod daily_papers;
+pub mod hf_json;
+pub mod papers;
+pub mod search;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::AppError;
+
+/// How long clients and proxies may keep a feed response.
+pub const FEED_CACHE: &str = "public, max-age=30";
+
+/// Serializes `value` into a JSON response.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Response, AppError> {
+    let body = serde_json::to_vec(value).map_err(|e| {
+        tracing::error!(error = %e, "JSON serialization failed");
+        AppError::Internal
+    })?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
+}
+
+/// Parses an optional integer parameter within `min..=max`.
+pub fn int_param(
+    name: &str,
+    value: Option<&str>,
+    min: u64,
+    max: u64,
+    what: &str,
+) -> Result<Option<u64>, AppError> {
+    let Some(raw) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    match raw.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(AppError::bad_request(format!(
+            "invalid {name} {:?}: expected {what}",
+            raw.chars().take(40).collect::<String>()
+        ))),
+    }
+}
+
+/// `value` unless it is absent or blank.
+pub fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}

@@ -1,0 +1,28 @@
+//! `GET /api/papers/{id}`: one paper as a flat object (see
+//! [`HfPaper`](super::hf_json::HfPaper)), whether or not it is on the feed.
+//! Any id form arXiv uses is accepted and answered directly (HTTP clients do
+//! not all follow redirects); an unknown paper is a 404.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use dailypapers_domain::ArxivId;
+
+use super::hf_json::HfPaper;
+use super::json;
+use crate::{AppError, AppState};
+
+/// `GET /api/papers/{*id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    raw: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let Path(raw) = raw?;
+    let id = ArxivId::parse(&raw)?;
+    let listing = state
+        .store
+        .listing(&id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("paper {id} not found")))?;
+    json(&HfPaper::of(&listing))
+}

@@ -1,0 +1,163 @@
+//! The one error type handlers return, and how it is shown: an HTML page for
+//! the pages, `{"error": "…"}` for everything under `/api`.
+//!
+//! A handler returns [`AppError`]; its `IntoResponse` sets the status and
+//! tucks the error into the response, and the [`render_errors`] middleware,
+//! which knows the request path and the site's configuration, turns it into
+//! the body. Server errors are logged once, where they are converted, and
+//! shown as a plain message without internals.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use dailypapers_store::StoreError;
+
+use crate::AppState;
+use crate::view::{Layout, Nav};
+
+/// Why a request failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppError {
+    /// A parameter is malformed; the message names it and the expected format.
+    BadRequest(String),
+    /// Nothing at this address.
+    NotFound(String),
+    /// Something failed on our side (already logged).
+    Internal,
+}
+
+/// What a reader is told about a server error.
+const INTERNAL_MESSAGE: &str = "Something went wrong on our side. Please try again in a moment.";
+
+impl AppError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::BadRequest(message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        AppError::NotFound(message.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            AppError::BadRequest(m) | AppError::NotFound(m) => m,
+            AppError::Internal => INTERNAL_MESSAGE,
+        }
+    }
+
+    fn heading(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "Bad request",
+            AppError::NotFound(_) => "Not found",
+            AppError::Internal => "Server error",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store query failed");
+        AppError::Internal
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "template rendering failed");
+        AppError::Internal
+    }
+}
+
+impl IntoResponse for AppError {
+    /// A plain-text response carrying the error; [`render_errors`] gives it its final body.
+    fn into_response(self) -> Response {
+        let mut res = (self.status(), self.message().to_string()).into_response();
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+/// Whether a path belongs to the JSON API.
+pub fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Middleware: renders an [`AppError`] as JSON under `/api` and as an HTML page elsewhere.
+pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let api = is_api_path(req.uri().path());
+    let mut res = next.run(req).await;
+    let Some(err) = res.extensions_mut().remove::<AppError>() else {
+        return res;
+    };
+    let mut out = if api {
+        Json(serde_json::json!({ "error": err.message() })).into_response()
+    } else {
+        match error_page(&state, &err) {
+            Ok(html) => Html(html).into_response(),
+            Err(_) => err.message().to_string().into_response(),
+        }
+    };
+    *out.status_mut() = err.status();
+    out.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    out
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout<'a>,
+    status: u16,
+    heading: &'a str,
+    message: &'a str,
+}
+
+fn error_page(state: &AppState, err: &AppError) -> Result<String, askama::Error> {
+    ErrorPage {
+        layout: Layout::new(state, err.heading(), Nav::latest()),
+        status: err.status().as_u16(),
+        heading: err.heading(),
+        message: err.message(),
+    }
+    .render()
+}
+
+/// The fallback for addresses no route matches.
+pub async fn not_found() -> AppError {
+    AppError::not_found("There is nothing at this address.")
+}
+
+impl From<dailypapers_domain::PeriodError> for AppError {
+    fn from(e: dailypapers_domain::PeriodError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
+impl From<dailypapers_domain::ArxivIdError> for AppError {
+    fn from(e: dailypapers_domain::ArxivIdError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        AppError::BadRequest(format!("malformed query string: {}", e.body_text()))
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for AppError {
+    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+        AppError::BadRequest(format!("malformed address: {}", e.body_text()))
+    }
+}

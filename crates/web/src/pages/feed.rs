@@ -1,0 +1,234 @@
+//! The feed pages: one day (`/`, `/?date=YYYY-MM-DD`), one ISO week
+//! (`/week/YYYY-Www`) and one month (`/month/YYYY-MM`), papers ordered by
+//! upvotes then submission time, with previous/next navigation. Also the
+//! welcome page of an empty instance and the 404 page of an empty day.
+
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, Utc};
+use dailypapers_domain::{FeedSort, Listing, Period};
+use dailypapers_store::FeedQuery;
+use serde::Deserialize;
+
+use super::{FEED_CACHE, html_cached};
+use crate::view::{Card, Layout, Nav, period_href, plural};
+use crate::{AppError, AppState};
+
+/// At most this many papers are shown on one period's page.
+pub const MAX_PAPERS_PER_PAGE: u64 = 500;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FrontParams {
+    date: Option<String>,
+}
+
+/// `GET /` and `GET /?date=YYYY-MM-DD`.
+pub async fn front(
+    State(state): State<AppState>,
+    params: Result<Query<FrontParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(params) = params?;
+    let period = match params.date.as_deref().map(str::trim) {
+        Some(date) if !date.is_empty() => Period::parse_day(date)?,
+        _ => match state.store.latest_feed_day().await? {
+            Some(day) => Period::Day(day),
+            None => return welcome(&state),
+        },
+    };
+    render_period(&state, period).await
+}
+
+/// `GET /week/{YYYY-Www}`.
+pub async fn week(
+    State(state): State<AppState>,
+    week: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let Path(week) = week?;
+    render_period(&state, Period::parse_week(&week)?).await
+}
+
+/// `GET /month/{YYYY-MM}`.
+pub async fn month(
+    State(state): State<AppState>,
+    month: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let Path(month) = month?;
+    render_period(&state, Period::parse_month(&month)?).await
+}
+
+/// `GET /week`: the week of the latest feed day.
+pub async fn latest_week(State(state): State<AppState>) -> Result<Response, AppError> {
+    let day = latest_or_today(&state).await?;
+    Ok(see_other(&period_href(&Period::week_of(day))))
+}
+
+/// `GET /month`: the month of the latest feed day.
+pub async fn latest_month(State(state): State<AppState>) -> Result<Response, AppError> {
+    let day = latest_or_today(&state).await?;
+    Ok(see_other(&period_href(&Period::month_of(day))))
+}
+
+async fn latest_or_today(state: &AppState) -> Result<NaiveDate, AppError> {
+    Ok(match state.store.latest_feed_day().await? {
+        Some(day) => day,
+        None => state.config.time_zone.today(Utc::now()),
+    })
+}
+
+fn see_other(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+/// A previous/next link.
+pub struct PeriodLink {
+    pub href: String,
+    /// Short visible text ("28 Nov", "Week 48", "Nov 2025").
+    pub text: String,
+    /// What a screen reader says ("Previous day: Friday, 28 November 2025").
+    pub aria: String,
+}
+
+impl PeriodLink {
+    fn to(period: &Period, direction: &str) -> Self {
+        let (unit, text) = match period {
+            Period::Day(d) => ("day", d.format("%a %-d %b").to_string()),
+            Period::Week(w) => ("week", format!("Week {}", w.week())),
+            Period::Month { .. } => ("month", period.first_day().format("%b %Y").to_string()),
+        };
+        PeriodLink {
+            href: period_href(period),
+            text,
+            aria: format!("{direction} {unit}: {}", period.label()),
+        }
+    }
+}
+
+/// What an empty period's page offers instead of papers.
+pub struct Empty {
+    pub message: String,
+    pub before: Option<PeriodLink>,
+    pub after: Option<PeriodLink>,
+}
+
+#[derive(Template)]
+#[template(path = "feed.html")]
+struct FeedPage<'a> {
+    layout: Layout<'a>,
+    /// "Daily papers", "Weekly papers", "Monthly papers".
+    eyebrow: &'static str,
+    heading: String,
+    count: String,
+    prev: Option<PeriodLink>,
+    next: Option<PeriodLink>,
+    cards: Vec<Card<'a>>,
+    /// More papers than shown.
+    truncated: bool,
+    empty: Option<Empty>,
+}
+
+async fn render_period(state: &AppState, period: Period) -> Result<Response, AppError> {
+    let query = FeedQuery {
+        from: Some(period.first_day()),
+        to: Some(period.last_day()),
+        submitter: None,
+        sort: FeedSort::Upvotes,
+        offset: 0,
+        limit: MAX_PAPERS_PER_PAGE + 1,
+    };
+    let store = &state.store;
+    let (mut listings, prev, next) = match period {
+        Period::Day(day) => {
+            let (listings, neighbours) =
+                tokio::join!(store.feed(&query), store.neighbour_feed_days(day));
+            let (prev, next) = neighbours?;
+            (listings?, prev.map(Period::Day), next.map(Period::Day))
+        }
+        _ => {
+            let today = state.config.time_zone.today(Utc::now());
+            let next = Some(period.next()).filter(|n| n.first_day() <= today);
+            (store.feed(&query).await?, Some(period.prev()), next)
+        }
+    };
+    let truncated = listings.len() as u64 > MAX_PAPERS_PER_PAGE;
+    listings.truncate(MAX_PAPERS_PER_PAGE as usize);
+
+    let eyebrow = match period {
+        Period::Day(_) => "Daily papers",
+        Period::Week(_) => "Weekly papers",
+        Period::Month { .. } => "Monthly papers",
+    };
+    let empty = if listings.is_empty() {
+        let (before, after) = match period {
+            Period::Day(_) => (prev, next),
+            _ => {
+                let (before, _) = store.neighbour_feed_days(period.first_day()).await?;
+                let (_, after) = store.neighbour_feed_days(period.last_day()).await?;
+                (before.map(Period::Day), after.map(Period::Day))
+            }
+        };
+        let message = match period {
+            Period::Day(_) => format!("No papers on {}.", period.label()),
+            _ => format!("No papers in {}.", period.label()),
+        };
+        Some(Empty {
+            message,
+            before: before.map(|p| PeriodLink::to(&p, "Nearest earlier")),
+            after: after.map(|p| PeriodLink::to(&p, "Nearest later")),
+        })
+    } else {
+        None
+    };
+    let focus_day = match period {
+        Period::Day(d) => d,
+        _ => latest_day(&listings).unwrap_or_else(|| period.first_day()),
+    };
+    let heading = period.label();
+    let page = FeedPage {
+        layout: Layout::new(
+            state,
+            heading.clone(),
+            Nav::around(focus_day, Some(&period)),
+        ),
+        eyebrow,
+        count: plural(listings.len(), "paper", "papers"),
+        prev: prev.map(|p| PeriodLink::to(&p, "Previous")),
+        next: next.map(|p| PeriodLink::to(&p, "Next")),
+        cards: listings.iter().map(Card::of).collect(),
+        truncated,
+        empty,
+        heading,
+    };
+    let status = if page.empty.is_some() {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    };
+    let mut res = html_cached(page.render()?, FEED_CACHE);
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+fn latest_day(listings: &[Listing]) -> Option<NaiveDate> {
+    listings
+        .iter()
+        .filter_map(|l| l.entry.as_ref().map(|e| e.feed_day))
+        .max()
+}
+
+#[derive(Template)]
+#[template(path = "welcome.html")]
+struct WelcomePage<'a> {
+    layout: Layout<'a>,
+}
+
+/// The front page of an instance with no feed yet.
+fn welcome(state: &AppState) -> Result<Response, AppError> {
+    let page = WelcomePage {
+        layout: Layout::new(state, "Welcome", Nav::latest()),
+    };
+    Ok(axum::response::Html(page.render()?).into_response())
+}

@@ -1,0 +1,194 @@
+//! A paper's page, `/papers/{id}`: title, authors, abstract, categories,
+//! dates, links (arXiv, PDF, code, project page), organisation, upvotes and
+//! the feed day it was listed on. Any id form arXiv uses is accepted; a
+//! non-canonical one (`2104.12255v2`) redirects to the canonical address.
+
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dailypapers_domain::{ArxivId, FeedEntry, Listing, Paper};
+
+use super::{FEED_CACHE, html_cached};
+use crate::view::{
+    Layout, Nav, OrgBadge, compact, day_href, excerpt, github_label, paper_href, plural, safe_url,
+    short_date,
+};
+use crate::{AppError, AppState};
+
+/// `GET /papers/{*id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    raw: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let Path(raw) = raw?;
+    let id = ArxivId::parse(&raw)?;
+    if raw != id.as_str() {
+        let location = paper_href(id.as_str());
+        return Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, location)],
+        )
+            .into_response());
+    }
+    let listing = state.store.listing(&id).await?.ok_or_else(|| {
+        AppError::not_found(format!(
+            "No paper {id} here: it has not been imported into this instance. \
+             It may be on arXiv at {}",
+            id.abs_url()
+        ))
+    })?;
+    let page = PaperPage::new(&state, &listing);
+    Ok(html_cached(page.render()?, FEED_CACHE))
+}
+
+/// An author line on the paper page.
+pub struct AuthorItem<'a> {
+    pub name: &'a str,
+    pub affiliation: Option<&'a str>,
+}
+
+/// A category chip.
+pub struct CategoryItem<'a> {
+    pub name: &'a str,
+    pub primary: bool,
+}
+
+/// A labelled fact in the details list.
+pub struct Detail {
+    pub label: &'static str,
+    pub text: String,
+    pub href: Option<String>,
+}
+
+/// The feed listing, as the page shows it.
+pub struct FeedInfo<'a> {
+    pub day_href: String,
+    pub day_label: String,
+    pub day_iso: String,
+    pub submitter: Option<&'a str>,
+    pub submitter_handle: Option<&'a str>,
+    pub comments: String,
+}
+
+#[derive(Template)]
+#[template(path = "paper.html")]
+pub struct PaperPage<'a> {
+    layout: Layout<'a>,
+    paper: &'a Paper,
+    abs_url: String,
+    pdf_url: String,
+    json_href: String,
+    authors: Vec<AuthorItem<'a>>,
+    author_count: String,
+    categories: Vec<CategoryItem<'a>>,
+    org: Option<OrgBadge<'a>>,
+    upvotes: u32,
+    upvotes_label: String,
+    github: Option<&'a str>,
+    github_label: &'a str,
+    github_stars: Option<String>,
+    project_page: Option<&'a str>,
+    details: Vec<Detail>,
+    feed: Option<FeedInfo<'a>>,
+}
+
+impl<'a> PaperPage<'a> {
+    fn new(state: &'a AppState, listing: &'a Listing) -> Self {
+        let paper = &listing.paper;
+        let nav = match &listing.entry {
+            Some(e) => Nav::around(e.feed_day, None),
+            None => Nav::latest(),
+        };
+        let mut layout = Layout::new(state, paper.title.clone(), nav);
+        layout.description = excerpt(&paper.summary, 160);
+        let authors: Vec<AuthorItem> = paper
+            .authors
+            .iter()
+            .filter(|a| !a.hidden)
+            .map(|a| AuthorItem {
+                name: &a.name,
+                affiliation: a.affiliation.as_deref().filter(|s| !s.is_empty()),
+            })
+            .collect();
+        let github = safe_url(paper.github_repo.as_deref());
+        let upvotes = paper.upvotes.unwrap_or(0);
+        PaperPage {
+            layout,
+            abs_url: paper.id.abs_url(),
+            pdf_url: paper.id.pdf_url(),
+            json_href: format!("/api/papers/{}", paper.id),
+            author_count: plural(authors.len(), "author", "authors"),
+            authors,
+            categories: paper
+                .categories
+                .iter()
+                .enumerate()
+                .map(|(i, c)| CategoryItem {
+                    name: c,
+                    primary: i == 0,
+                })
+                .collect(),
+            org: listing.organization().map(OrgBadge::of),
+            upvotes,
+            upvotes_label: plural(upvotes as usize, "upvote", "upvotes"),
+            github,
+            github_label: github.map(github_label).unwrap_or_default(),
+            github_stars: paper.github_stars.map(compact),
+            project_page: safe_url(paper.project_page.as_deref()),
+            details: details(paper),
+            feed: listing.entry.as_ref().map(feed_info),
+            paper,
+        }
+    }
+}
+
+fn feed_info(e: &FeedEntry) -> FeedInfo<'_> {
+    let submitter = e.submitted_by.as_ref();
+    FeedInfo {
+        day_href: day_href(e.feed_day),
+        day_label: e.feed_day.format("%A, %-d %B %Y").to_string(),
+        day_iso: e.feed_day.format("%Y-%m-%d").to_string(),
+        submitter: submitter.map(|s| s.fullname.as_deref().unwrap_or(&s.user)),
+        submitter_handle: submitter.map(|s| s.user.as_str()),
+        comments: plural(e.num_comments as usize, "comment", "comments"),
+    }
+}
+
+fn details(paper: &Paper) -> Vec<Detail> {
+    let mut out = Vec::new();
+    let mut push =
+        |label, text: String, href: Option<String>| out.push(Detail { label, text, href });
+    if let Some(t) = paper.published_at {
+        push("Published", short_date(t.date_naive()), None);
+    }
+    if let Some(t) = paper.updated_at.filter(|t| Some(*t) != paper.published_at) {
+        push("Updated", short_date(t.date_naive()), None);
+    }
+    if let Some(v) = paper.version {
+        push("Version", format!("v{v}"), None);
+    }
+    if let Some(doi) = paper.doi.as_deref() {
+        push(
+            "DOI",
+            doi.to_string(),
+            Some(format!("https://doi.org/{doi}")),
+        );
+    }
+    if let Some(j) = paper.journal_ref.as_deref() {
+        push("Journal ref", j.to_string(), None);
+    }
+    if let Some(c) = paper.comments.as_deref() {
+        push("Comments", c.to_string(), None);
+    }
+    if let Some(l) = paper.license.as_deref() {
+        let text = l
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        push("Licence", text, safe_url(Some(l)).map(str::to_string));
+    }
+    out
+}

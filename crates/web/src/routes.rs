@@ -1,0 +1,70 @@
+//! Every route the server answers, in one place.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /` | the latest feed day with papers; `?date=YYYY-MM-DD` for another day |
+//! | `GET /week`, `GET /month` | redirect to the week or month of the latest feed day |
+//! | `GET /week/{YYYY-Www}` | one ISO week |
+//! | `GET /month/{YYYY-MM}` | one month |
+//! | `GET /papers/{id}` | one paper (old-style ids contain a slash) |
+//! | `GET /search?q=` | search results |
+//! | `GET /static/style.css` | the stylesheet |
+//! | `GET /healthz` | `ok` when the store answers |
+//! | `GET /api/daily_papers` | the feed as Hugging Face-compatible JSON |
+//! | `GET /api/papers/search?q=&limit=` | search results as JSON |
+//! | `GET /api/papers/{id}` | one paper as JSON |
+//!
+//! Anything else is a 404: an HTML page, or JSON under `/api`. The feed
+//! pages and `/api/daily_papers` go through a two-second response cache
+//! ([`crate::cache`]).
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::get;
+
+use std::sync::Arc;
+
+use crate::cache::{ResponseCache, micro_cache};
+use crate::{AppState, api, assets, error, pages};
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let cached = Router::new()
+        .route("/", get(pages::feed::front))
+        .route("/week/{week}", get(pages::feed::week))
+        .route("/month/{month}", get(pages::feed::month))
+        .route("/api/daily_papers", get(api::daily_papers::list))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::new(ResponseCache::default()),
+            micro_cache,
+        ));
+    Router::new()
+        .merge(cached)
+        .route("/week", get(pages::feed::latest_week))
+        .route("/month", get(pages::feed::latest_month))
+        .route("/papers/{*id}", get(pages::paper::show))
+        .route("/search", get(pages::search::results))
+        .route("/static/style.css", get(assets::style_css))
+        .route("/healthz", get(healthz))
+        .route("/api/papers/search", get(api::search::search))
+        .route("/api/papers/{*id}", get(api::papers::show))
+        .fallback(error::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::render_errors,
+        ))
+        .with_state(state)
+}
+
+/// `GET /healthz`: `ok` when the store answers a query.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.counts().await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: the store does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! What pages share: the page layout (header, navigation, search box), the
+//! paper card, and the small text helpers behind them (abstract excerpts,
+//! author lines, dates, counts, safe links).
+
+use chrono::NaiveDate;
+use dailypapers_domain::{Author, Listing, Organization, Period};
+
+use crate::AppState;
+use crate::assets::style_href;
+
+/// The Daily / Weekly / Monthly links in the header.
+pub struct Nav {
+    pub daily: String,
+    pub weekly: String,
+    pub monthly: String,
+    pub daily_current: bool,
+    pub weekly_current: bool,
+    pub monthly_current: bool,
+}
+
+impl Nav {
+    /// Links that lead to the latest day, week and month with papers.
+    pub fn latest() -> Self {
+        Nav {
+            daily: "/".into(),
+            weekly: "/week".into(),
+            monthly: "/month".into(),
+            daily_current: false,
+            weekly_current: false,
+            monthly_current: false,
+        }
+    }
+
+    /// Links to the day, week and month containing `day`, with the kind of
+    /// `current` (if any) marked as the current one.
+    pub fn around(day: NaiveDate, current: Option<&Period>) -> Self {
+        Nav {
+            daily: day_href(day),
+            weekly: period_href(&Period::week_of(day)),
+            monthly: period_href(&Period::month_of(day)),
+            daily_current: matches!(current, Some(Period::Day(_))),
+            weekly_current: matches!(current, Some(Period::Week(_))),
+            monthly_current: matches!(current, Some(Period::Month { .. })),
+        }
+    }
+}
+
+/// What every page's frame needs.
+pub struct Layout<'a> {
+    pub site_name: &'a str,
+    /// The document title (the site name is appended by the template).
+    pub title: String,
+    /// One sentence for `<meta name="description">`.
+    pub description: String,
+    /// The search box's current text.
+    pub query: &'a str,
+    pub nav: Nav,
+    pub css_href: &'static str,
+}
+
+impl<'a> Layout<'a> {
+    pub fn new(state: &'a AppState, title: impl Into<String>, nav: Nav) -> Self {
+        Layout {
+            site_name: &state.config.site_name,
+            title: title.into(),
+            description: "A community-curated daily feed of research papers, ranked by upvotes."
+                .into(),
+            query: "",
+            nav,
+            css_href: style_href(),
+        }
+    }
+}
+
+/// The URL of a feed period's page.
+pub fn period_href(period: &Period) -> String {
+    match period {
+        Period::Day(d) => day_href(*d),
+        Period::Week(_) => format!("/week/{period}"),
+        Period::Month { .. } => format!("/month/{period}"),
+    }
+}
+
+/// The URL of a feed day's page.
+pub fn day_href(day: NaiveDate) -> String {
+    format!("/?date={}", day.format("%Y-%m-%d"))
+}
+
+/// The URL of a paper's page (old-style ids keep their slash).
+pub fn paper_href(id: &str) -> String {
+    format!("/papers/{id}")
+}
+
+/// "1 Dec 2025".
+pub fn short_date(day: NaiveDate) -> String {
+    day.format("%-d %b %Y").to_string()
+}
+
+/// "2025-12-01".
+pub fn iso_date(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// The start of an abstract: at most about `max` characters, cut at a word
+/// boundary, with an ellipsis when something was cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let Some((cut, _)) = text.char_indices().nth(max) else {
+        return text.to_string();
+    };
+    let head = &text[..cut];
+    let head = match head.rfind(char::is_whitespace) {
+        Some(space) if space > cut / 2 => &head[..space],
+        _ => head,
+    };
+    let head = head.trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—(".contains(c));
+    let mut out = String::with_capacity(head.len() + 3);
+    out.push_str(head);
+    out.push('…');
+    out
+}
+
+/// "Z-Image Team, Huanqia Cai, Sihan Cao and 18 others": the first three
+/// visible authors and how many more there are. Hidden authors are skipped.
+pub fn authors_line(authors: &[Author]) -> (usize, String) {
+    let visible: Vec<&str> = authors
+        .iter()
+        .filter(|a| !a.hidden)
+        .map(|a| a.name.as_str())
+        .collect();
+    let n = visible.len();
+    let line = match n {
+        0 => String::new(),
+        1 => visible[0].to_string(),
+        2 | 3 => format!("{} and {}", visible[..n - 1].join(", "), visible[n - 1]),
+        _ => {
+            let rest = n - 3;
+            let others = if rest == 1 { "other" } else { "others" };
+            format!("{} and {rest} {others}", visible[..3].join(", "))
+        }
+    };
+    (n, line)
+}
+
+/// "1 author", "21 authors".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// A compact count: 950, 2.9k, 12k, 1.2M.
+pub fn compact(n: u32) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..10_000 => format!("{:.1}k", f64::from(n) / 1_000.0),
+        10_000..1_000_000 => format!("{}k", n / 1_000),
+        _ => format!("{:.1}M", f64::from(n) / 1_000_000.0),
+    }
+}
+
+/// `url` if it is an absolute http(s) URL, so that stored data can never put
+/// a `javascript:` link on a page.
+pub fn safe_url(url: Option<&str>) -> Option<&str> {
+    url.filter(|u| {
+        let lower = u.get(..8).unwrap_or(u).to_ascii_lowercase();
+        lower.starts_with("https://") || lower.starts_with("http://")
+    })
+}
+
+/// A GitHub URL shown without its scheme and host: "Tongyi-MAI/Z-Image".
+pub fn github_label(url: &str) -> &str {
+    let rest = url.split_once("github.com/").map(|(_, r)| r).unwrap_or(url);
+    rest.trim_end_matches('/')
+}
+
+/// An organisation's badge.
+pub struct OrgBadge<'a> {
+    pub name: &'a str,
+    pub fullname: &'a str,
+    pub avatar: Option<&'a str>,
+}
+
+impl<'a> OrgBadge<'a> {
+    pub fn of(org: &'a Organization) -> Self {
+        OrgBadge {
+            name: &org.name,
+            fullname: if org.fullname.is_empty() {
+                &org.name
+            } else {
+                &org.fullname
+            },
+            avatar: safe_url(org.avatar.as_deref()),
+        }
+    }
+}
+
+/// A date for a `<time>` element.
+pub struct DayText {
+    /// `2025-12-01`
+    pub iso: String,
+    /// `1 Dec 2025`
+    pub label: String,
+}
+
+/// One paper on a feed or results page.
+pub struct Card<'a> {
+    pub href: String,
+    pub title: &'a str,
+    pub excerpt: String,
+    pub author_count: String,
+    pub authors: String,
+    /// The feed day (or, for a paper not on the feed, its arXiv date).
+    pub day: Option<DayText>,
+    pub org: Option<OrgBadge<'a>>,
+    pub upvotes: u32,
+    pub upvotes_label: String,
+    pub comments_label: String,
+    pub github: Option<&'a str>,
+    pub github_label: &'a str,
+    pub github_stars: Option<String>,
+    pub project_page: Option<&'a str>,
+}
+
+/// How long a card's abstract excerpt is, in characters.
+pub const EXCERPT_CHARS: usize = 300;
+
+impl<'a> Card<'a> {
+    pub fn of(listing: &'a Listing) -> Self {
+        let paper = &listing.paper;
+        let (n, authors) = authors_line(&paper.authors);
+        let day = listing
+            .entry
+            .as_ref()
+            .map(|e| e.feed_day)
+            .or_else(|| paper.published_at.map(|t| t.date_naive()));
+        let upvotes = paper.upvotes.unwrap_or(0);
+        let comments = listing.entry.as_ref().map_or(0, |e| e.num_comments);
+        let github = safe_url(paper.github_repo.as_deref());
+        Card {
+            href: paper_href(paper.id.as_str()),
+            title: &paper.title,
+            excerpt: excerpt(&paper.summary, EXCERPT_CHARS),
+            author_count: if n == 0 {
+                String::new()
+            } else {
+                plural(n, "author", "authors")
+            },
+            authors,
+            day: day.map(|d| DayText {
+                iso: iso_date(d),
+                label: short_date(d),
+            }),
+            org: listing.organization().map(OrgBadge::of),
+            upvotes,
+            upvotes_label: plural(upvotes as usize, "upvote", "upvotes"),
+            comments_label: plural(comments as usize, "comment", "comments"),
+            github,
+            github_label: github.map(github_label).unwrap_or_default(),
+            github_stars: paper.github_stars.map(compact),
+            project_page: safe_url(paper.project_page.as_deref()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_cut_at_a_word_boundary() {
+        assert_eq!(excerpt("short text", 300), "short text");
+        let long = "word ".repeat(100);
+        let e = excerpt(&long, 300);
+        assert!(e.ends_with("word…"), "{e}");
+        assert!(e.chars().count() <= 301);
+        let unicode = "é".repeat(400);
+        assert_eq!(excerpt(&unicode, 10), format!("{}…", "é".repeat(10)));
+    }
+
+    #[test]
+    fn author_lines_name_three_and_count_the_rest() {
+        let names = |ns: &[&str]| ns.iter().map(Author::named).collect::<Vec<_>>();
+        assert_eq!(authors_line(&names(&["A"])).1, "A");
+        assert_eq!(authors_line(&names(&["A", "B"])).1, "A and B");
+        assert_eq!(authors_line(&names(&["A", "B", "C"])).1, "A, B and C");
+        assert_eq!(
+            authors_line(&names(&["A", "B", "C", "D"])).1,
+            "A, B, C and 1 other"
+        );
+        let mut many = names(&["A", "B", "C", "D", "E"]);
+        many[1].hidden = true;
+        assert_eq!(authors_line(&many), (4, "A, C, D and 1 other".to_string()));
+    }
+
+    #[test]
+    fn only_http_links_are_kept() {
+        assert_eq!(safe_url(Some("https://x.org")), Some("https://x.org"));
+        assert_eq!(safe_url(Some("HTTP://x.org")), Some("HTTP://x.org"));
+        assert_eq!(safe_url(Some("javascript:alert(1)")), None);
+        assert_eq!(safe_url(Some("/relative")), None);
+        assert_eq!(compact(2931), "2.9k");
+        assert_eq!(compact(42), "42");
+        assert_eq!(compact(12_345), "12k");
+    }
+}

@@ -1,0 +1,203 @@
+//! Shared by the page and API tests: a real SQLite store in a temporary
+//! directory, filled from the recorded Hugging Face responses in
+//! `fixtures/hf-daily-papers/`, and a way to send the router one request.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use chrono::NaiveDate;
+use dailypapers_domain::Listing;
+use dailypapers_ingest::hf_daily::{HfOptions, parse};
+use dailypapers_store::{SqliteStore, Store};
+use dailypapers_web::{AppState, WebConfig, router};
+use serde_json::Value;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/hf-daily-papers")
+}
+
+/// The text of a recorded response, e.g. `fixture("2025-12-01")`.
+pub fn fixture(day: &str) -> String {
+    let path = fixtures_dir().join(format!("{day}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The recorded response as JSON, to compare against.
+pub fn fixture_json(day: &str) -> Vec<Value> {
+    serde_json::from_str(&fixture(day)).unwrap()
+}
+
+/// Listings from a recorded response; `fallback_day` places items without `submittedOnDailyAt`.
+pub fn listings(json: &str, fallback_day: &str) -> Vec<Listing> {
+    let options = HfOptions {
+        fallback_day: Some(fallback_day.parse::<NaiveDate>().unwrap()),
+        time_zone: Default::default(),
+    };
+    parse(json, &options)
+        .expect("fixture parses")
+        .into_iter()
+        .map(|r| r.expect("every fixture record is valid"))
+        .collect()
+}
+
+/// The 2025-11-03 response moved to 2025-12-03, so that one ISO week and one
+/// month hold real papers from two feed days.
+pub fn moved_to_december_3() -> String {
+    let text = fixture("2025-11-03");
+    let moved = text.replace(
+        "\"submittedOnDailyAt\": \"2025-11-03T",
+        "\"submittedOnDailyAt\": \"2025-12-03T",
+    );
+    assert_ne!(
+        moved, text,
+        "the fixture's submittedOnDailyAt format changed"
+    );
+    moved
+}
+
+/// A running app over a store in a temporary directory.
+pub struct TestApp {
+    pub dir: TempDir,
+    pub store: Arc<SqliteStore>,
+    pub router: Router,
+}
+
+pub async fn empty_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::new(WebConfig::default()),
+    };
+    TestApp {
+        router: router(state),
+        store,
+        dir,
+    }
+}
+
+/// Feed days 2024-05-27 (13 papers, the older format), 2025-12-01 (23) and
+/// 2025-12-03 (15, from 2025-11-03).
+pub async fn app() -> TestApp {
+    let app = empty_app().await;
+    let mut batch = listings(&fixture("2024-05-27"), "2024-05-27");
+    batch.extend(listings(&fixture("2025-12-01"), "2025-12-01"));
+    batch.extend(listings(&moved_to_december_3(), "2025-12-03"));
+    app.store.import(batch).await.unwrap();
+    app
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.get_with(uri, &[]).await
+    }
+
+    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = Request::get(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+}
+
+/// How a text appears in HTML after escaping (numeric character references).
+pub fn escaped(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// The upstream ids of a recorded day, most upvoted first, earliest submitted first among ties.
+pub fn ranked_ids(items: &[Value]) -> Vec<String> {
+    let mut v: Vec<(i64, String, String)> = items
+        .iter()
+        .map(|x| {
+            let p = &x["paper"];
+            let submitted = p["submittedOnDailyAt"]
+                .as_str()
+                .or(x["publishedAt"].as_str())
+                .unwrap()
+                .to_string();
+            (
+                -p["upvotes"].as_i64().unwrap(),
+                submitted,
+                p["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v.into_iter().map(|(_, _, id)| id).collect()
+}
+
+/// The titles of a recorded day, in [`ranked_ids`] order, whitespace collapsed.
+pub fn ranked_titles(items: &[Value]) -> Vec<String> {
+    ranked_ids(items)
+        .iter()
+        .map(|id| {
+            let x = items
+                .iter()
+                .find(|x| x["paper"]["id"] == id.as_str())
+                .unwrap();
+            x["paper"]["title"]
+                .as_str()
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// Asserts the texts appear in `body` in this order.
+pub fn assert_in_order(body: &str, texts: &[String]) {
+    let mut from = 0;
+    for t in texts {
+        let at = body[from..]
+            .find(t.as_str())
+            .unwrap_or_else(|| panic!("{t:?} missing or out of order"));
+        from += at + t.len();
+    }
+}
