@@ -386,11 +386,21 @@ def _():
 @check("paper_info(unknown id) raises HfHubHTTPError 404")
 def _():
     try:
-        api.paper_info("0000.00000")
+        api.paper_info("2511.99999")
     except HfHubHTTPError as e:
         eq(e.response.status_code, 404, "status")
     else:
         raise AssertionError("no error for an unknown paper")
+
+
+@check("paper_info(malformed id) raises HfHubHTTPError 400")
+def _():
+    try:
+        api.paper_info("0000.00000")
+    except HfHubHTTPError as e:
+        eq(e.response.status_code, 400, "status")
+    else:
+        raise AssertionError("no error for a malformed id")
 
 
 passed, failed = RESULTS["passed"], RESULTS["failed"]

@@ -175,23 +175,29 @@ pub fn github_label(url: &str) -> &str {
     rest.trim_end_matches('/')
 }
 
-/// An organisation's badge.
+/// An organisation's badge: its name and a monogram. Upstream avatar URLs
+/// are kept in the data but not shown, so pages load nothing from third
+/// parties (readers' privacy, and instances without outside access).
 pub struct OrgBadge<'a> {
     pub name: &'a str,
     pub fullname: &'a str,
-    pub avatar: Option<&'a str>,
+    pub initial: char,
 }
 
 impl<'a> OrgBadge<'a> {
     pub fn of(org: &'a Organization) -> Self {
+        let fullname = if org.fullname.is_empty() {
+            &org.name
+        } else {
+            &org.fullname
+        };
         OrgBadge {
             name: &org.name,
-            fullname: if org.fullname.is_empty() {
-                &org.name
-            } else {
-                &org.fullname
-            },
-            avatar: safe_url(org.avatar.as_deref()),
+            fullname,
+            initial: fullname
+                .chars()
+                .find(|c| c.is_alphanumeric())
+                .map_or('·', |c| c.to_uppercase().next().unwrap_or(c)),
         }
     }
 }

@@ -48,7 +48,11 @@ async fn a_card_shows_upvotes_organisation_authors_date_and_code() {
     assert!(c.contains("<span class=\"count\">42</span>"));
     assert!(c.contains("class=\"org-badge\""));
     assert!(c.contains("<span>Tongyi-MAI</span>"));
-    assert!(c.contains("alt=\"Tongyi-MAI logo\""));
+    assert!(
+        c.contains("data-initial=\"T\""),
+        "a monogram, not a third-party image"
+    );
+    assert!(!c.contains("<img"), "no third-party images");
     assert!(c.contains("class=\"authors\""));
     assert!(c.contains("21 authors"));
     assert!(c.contains("Z-Image Team, Huanqia Cai, Sihan Cao and 18 others"));
