@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Serving benchmark: imports the sample data into a scratch data directory,
 # starts the release server, and loads it with wrk (64 connections) on the
-# front page and on /api/daily_papers?date=…. Prints requests/s and latency
-# percentiles for each.
+# front page (plain, and gzip as browsers ask) and on /api/daily_papers?date=….
+# Prints requests/s and latency percentiles for each.
 #
 #   scripts/bench-serve.sh [SECONDS]     (default 15 s per URL)
 set -euo pipefail
@@ -21,9 +21,12 @@ pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
 day=$(curl -fs "http://127.0.0.1:$port/api/daily_papers?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["paper"]["submittedOnDailyAt"][:10])')
-for path in "/" "/api/daily_papers?date=$day"; do
-  url="http://127.0.0.1:$port$path"
+run() {  # PATH [HEADER]
+  local url="http://127.0.0.1:$port$1"
   curl -fs -o /dev/null "$url"
-  echo "== $path  (wrk -t2 -c64 -d${secs}s --latency)"
-  wrk -t2 -c64 -d"${secs}s" --latency "$url" | grep -E 'Requests/sec|Transfer/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors'
-done
+  echo "== $1 ${2:+($2)} (wrk -t2 -c64 -d${secs}s --latency)"
+  wrk -t2 -c64 -d"${secs}s" --latency ${2:+-H "$2"} "$url" | grep -E 'Requests/sec|Transfer/sec|^ +(50|75|90|99)%|Non-2xx|Socket errors'
+}
+run "/"
+run "/" "Accept-Encoding: gzip"
+run "/api/daily_papers?date=$day"

@@ -26,6 +26,8 @@ use axum::routing::get;
 
 use std::sync::Arc;
 
+use tower_http::compression::CompressionLayer;
+
 use crate::cache::{ResponseCache, micro_cache};
 use crate::{AppState, api, assets, error, pages};
 
@@ -55,6 +57,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             error::render_errors,
         ))
+        // Compresses what the response cache has not already compressed.
+        .layer(CompressionLayer::new().gzip(true))
         .with_state(state)
 }
 

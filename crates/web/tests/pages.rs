@@ -431,3 +431,31 @@ async fn feed_pages_are_rebuilt_at_most_every_two_seconds() {
     let fresh = app.get("/?date=2025-12-01").await;
     assert!(fresh.body.contains("A renamed paper"));
 }
+
+#[tokio::test]
+async fn pages_are_gzip_compressed_for_clients_that_accept_it() {
+    let app = app().await;
+    for uri in [
+        "/",
+        "/?date=2025-12-01",
+        "/papers/2511.22699",
+        "/api/daily_papers?date=2025-12-01",
+    ] {
+        let plain = app.get(uri).await;
+        assert_eq!(plain.header("content-encoding"), "", "{uri}");
+        // Twice: once filling the response cache, once served from it.
+        for _ in 0..2 {
+            let gz = app
+                .get_with(uri, &[("accept-encoding", "br;q=1, gzip")])
+                .await;
+            assert_eq!(gz.status, StatusCode::OK, "{uri}");
+            assert_eq!(gz.header("content-encoding"), "gzip", "{uri}");
+            assert_eq!(
+                gz.body, plain.body,
+                "{uri}: the same page once decompressed"
+            );
+        }
+        let refused = app.get_with(uri, &[("accept-encoding", "gzip;q=0")]).await;
+        assert_eq!(refused.header("content-encoding"), "", "{uri}");
+    }
+}

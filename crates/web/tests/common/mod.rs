@@ -133,10 +133,18 @@ impl TestApp {
         let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
             .await
             .unwrap();
+        let bytes = if headers.get("content-encoding").is_some_and(|v| v == "gzip") {
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain)
+                .expect("a valid gzip body");
+            plain
+        } else {
+            bytes.to_vec()
+        };
         Reply {
             status,
             headers,
-            body: String::from_utf8(bytes.to_vec()).unwrap(),
+            body: String::from_utf8(bytes).unwrap(),
         }
     }
 }
