@@ -15,17 +15,29 @@ pub struct FeedEntry {
     pub paper_id: ArxivId,
     /// The day it is listed on, in the feed's time zone.
     pub feed_day: NaiveDate,
-    /// When it was submitted to the feed (ties in upvotes are broken by this).
-    pub submitted_at: DateTime<Utc>,
+    /// When it was submitted to the feed (upstream `submittedOnDailyAt`),
+    /// when known; older upstream listings do not say.
+    pub submitted_at: Option<DateTime<Utc>>,
     pub submitted_by: Option<Submitter>,
-    /// The listing's own `publishedAt`, as the upstream feed gave it.
-    pub listed_at: Option<DateTime<Utc>>,
+    /// When the listing was published (upstream, the listing's own `publishedAt`).
+    pub listed_at: DateTime<Utc>,
     pub thumbnail: Option<String>,
     pub num_comments: u32,
-    /// Organisation shown on the listing (falls back to the paper's).
+    /// The organisation the listing is attributed to (upstream `organization`).
     pub organization: Option<Organization>,
+    /// The submitter's organisation (upstream `submitterOrganization`).
+    #[serde(default)]
+    pub submitter_organization: Option<Organization>,
     pub is_author_participating: bool,
     pub media_urls: Vec<String>,
+}
+
+impl FeedEntry {
+    /// The time that orders listings with equal upvotes: the submission,
+    /// else the listing's publication.
+    pub fn submission_time(&self) -> DateTime<Utc> {
+        self.submitted_at.unwrap_or(self.listed_at)
+    }
 }
 
 /// A paper together with its feed listing, if it has one: what a source
@@ -42,12 +54,14 @@ impl Listing {
         Listing { paper, entry: None }
     }
 
-    /// The organisation badge: the listing's, else the paper's.
+    /// The organisation badge on the card: the listing's, else the paper's,
+    /// else the submitter's.
     pub fn organization(&self) -> Option<&Organization> {
-        self.entry
-            .as_ref()
+        let entry = self.entry.as_ref();
+        entry
             .and_then(|e| e.organization.as_ref())
             .or(self.paper.organization.as_ref())
+            .or_else(|| entry.and_then(|e| e.submitter_organization.as_ref()))
     }
 }
 

@@ -148,15 +148,16 @@ fn build(
     paper.ai_keywords = strings(p, "ai_keywords", "paper.ai_keywords")?;
     paper.organization = organization(p, "organization", "paper.organization")?;
 
-    let submitted_on_daily = timestamp(p, "submittedOnDailyAt", "paper.submittedOnDailyAt")?;
-    let listed_at = timestamp(wrapper, "publishedAt", "publishedAt")?;
-    let submitted_at = submitted_on_daily.or(listed_at).ok_or(
-        "missing \"paper.submittedOnDailyAt\" and \"publishedAt\": expected when the paper was put on the feed",
-    )?;
-    let feed_day = match (submitted_on_daily, options.fallback_day) {
+    let submitted_at = timestamp(p, "submittedOnDailyAt", "paper.submittedOnDailyAt")?;
+    let listed_at = timestamp(wrapper, "publishedAt", "publishedAt")?
+        .or(submitted_at)
+        .ok_or(
+            "missing \"paper.submittedOnDailyAt\" and \"publishedAt\": expected when the paper was put on the feed",
+        )?;
+    let feed_day = match (submitted_at, options.fallback_day) {
         (Some(at), _) => options.time_zone.feed_day(at),
         (None, Some(day)) => day,
-        (None, None) => options.time_zone.feed_day(submitted_at),
+        (None, None) => options.time_zone.feed_day(listed_at),
     };
 
     let thumbnail = match string(wrapper, "thumbnail", "thumbnail")? {
@@ -167,13 +168,9 @@ fn build(
     if media_urls.is_empty() {
         media_urls = strings(p, "mediaUrls", "paper.mediaUrls")?;
     }
-    let organization = match organization(wrapper, "organization", "organization")? {
-        Some(o) => Some(o),
-        None => match paper.organization.clone() {
-            Some(o) => Some(o),
-            None => organization(wrapper, "submitterOrganization", "submitterOrganization")?,
-        },
-    };
+    let submitter_organization =
+        organization(wrapper, "submitterOrganization", "submitterOrganization")?;
+    let organization = organization(wrapper, "organization", "organization")?;
 
     let entry = FeedEntry {
         paper_id: paper.id.clone(),
@@ -184,6 +181,7 @@ fn build(
         thumbnail: owned(thumbnail),
         num_comments: count(wrapper, "numComments", "numComments")?.unwrap_or(0),
         organization,
+        submitter_organization,
         is_author_participating: boolean(
             wrapper,
             "isAuthorParticipating",
@@ -490,8 +488,8 @@ mod tests {
 
         assert_eq!(e.paper_id, p.id);
         assert_eq!(e.feed_day, day("2025-12-01"));
-        assert_eq!(e.submitted_at, utc("2025-12-01T00:38:17.269Z"));
-        assert_eq!(e.listed_at, Some(utc("2025-11-27T13:52:07Z")));
+        assert_eq!(e.submitted_at, Some(utc("2025-12-01T00:38:17.269Z")));
+        assert_eq!(e.listed_at, utc("2025-11-27T13:52:07Z"));
         assert_eq!(
             e.thumbnail.as_deref(),
             Some("https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2511.22699.png")
@@ -542,9 +540,10 @@ mod tests {
         assert_eq!(p.discussion_id, None);
         assert_eq!(p.organization, None);
         assert_eq!(e.feed_day, day("2024-05-27"));
-        // No submittedOnDailyAt: submitted_at is the listing's publishedAt.
-        assert_eq!(e.submitted_at, utc("2024-05-27T03:50:58.348Z"));
-        assert_eq!(e.listed_at, Some(e.submitted_at));
+        // No submittedOnDailyAt: listings are ordered by their publishedAt.
+        assert_eq!(e.submitted_at, None);
+        assert_eq!(e.listed_at, utc("2024-05-27T03:50:58.348Z"));
+        assert_eq!(e.submission_time(), e.listed_at);
         // The old `mediaUrl` is the thumbnail.
         assert_eq!(
             e.thumbnail.as_deref(),
@@ -615,6 +614,10 @@ mod tests {
         let with_org: Vec<&Listing> = all.iter().filter(|l| l.organization().is_some()).collect();
         assert_eq!(with_org.len(), 20);
         assert!(with_org.iter().all(|l| l.paper.organization.is_none()));
+        // Kept apart from the listing's own organisation, which upstream did not give.
+        let entries = with_org.iter().map(|l| l.entry.as_ref().unwrap());
+        assert!(entries.clone().all(|e| e.organization.is_none()));
+        assert!(entries.clone().all(|e| e.submitter_organization.is_some()));
         assert!(
             with_org
                 .iter()

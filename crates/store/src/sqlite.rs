@@ -264,7 +264,7 @@ impl Store for SqliteStore {
             q.push_values(chunk, |mut b, (e, json)| {
                 b.push_bind(e.paper_id.as_str())
                     .push_bind(day_text(e.feed_day))
-                    .push_bind(timestamp(e.submitted_at))
+                    .push_bind(timestamp(e.submission_time()))
                     .push_bind(e.submitted_by.as_ref().map(|s| s.user.as_str()))
                     .push_bind(json);
             });

@@ -29,7 +29,7 @@ fn listed(p: Paper, feed_day: &str, submitted: &str, user: &str) -> Listing {
     let entry = FeedEntry {
         paper_id: p.id.clone(),
         feed_day: day(feed_day),
-        submitted_at: at(submitted),
+        submitted_at: Some(at(submitted)),
         submitted_by: Some(Submitter {
             user: user.into(),
             fullname: Some(user.to_uppercase()),
@@ -37,7 +37,7 @@ fn listed(p: Paper, feed_day: &str, submitted: &str, user: &str) -> Listing {
             avatar_url: None,
             is_pro: false,
         }),
-        listed_at: None,
+        listed_at: at(submitted),
         thumbnail: None,
         num_comments: 2,
         organization: Some(Organization {
@@ -46,6 +46,7 @@ fn listed(p: Paper, feed_day: &str, submitted: &str, user: &str) -> Listing {
             hf_id: None,
             avatar: None,
         }),
+        submitter_organization: None,
         is_author_participating: false,
         media_urls: vec![],
     };

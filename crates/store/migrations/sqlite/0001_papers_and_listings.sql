@@ -25,6 +25,7 @@ CREATE INDEX papers_published ON papers (published_at);
 CREATE TABLE listings (
     paper_id     TEXT PRIMARY KEY REFERENCES papers (id),
     feed_day     TEXT NOT NULL,
+    -- FeedEntry::submission_time: what orders listings with equal upvotes
     submitted_at TEXT NOT NULL,
     submitter    TEXT,
     data         TEXT NOT NULL

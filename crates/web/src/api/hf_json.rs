@@ -198,7 +198,7 @@ impl<'a> HfPaper<'a> {
                 .map(|(i, a)| HfAuthor::of(id, i, a))
                 .collect(),
             published_at: p.published_at.map(Timestamp),
-            submitted_on_daily_at: entry.map(|e| Timestamp(e.submitted_at)),
+            submitted_on_daily_at: entry.and_then(|e| e.submitted_at).map(Timestamp),
             submitted_on_daily_by: entry
                 .and_then(|e| e.submitted_by.as_ref())
                 .map(HfDailySubmitter::of),
@@ -211,11 +211,7 @@ impl<'a> HfPaper<'a> {
             github_repo: p.github_repo.as_deref(),
             github_stars: p.github_stars,
             project_page: p.project_page.as_deref(),
-            organization: p
-                .organization
-                .as_ref()
-                .or_else(|| listing.organization())
-                .map(HfOrganization::of),
+            organization: p.organization.as_ref().map(HfOrganization::of),
         }
     }
 }
@@ -238,6 +234,11 @@ pub struct HfDailyPaper<'a> {
     pub submitted_by: Option<HfSubmitter<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<HfOrganization<'a>>,
+    #[serde(
+        rename = "submitterOrganization",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub submitter_organization: Option<HfOrganization<'a>>,
     #[serde(rename = "isAuthorParticipating")]
     pub is_author_participating: bool,
 }
@@ -249,7 +250,7 @@ impl<'a> HfDailyPaper<'a> {
         HfDailyPaper {
             paper: HfPaper::of(listing),
             published_at: match entry {
-                Some(e) => Some(Timestamp(e.listed_at.unwrap_or(e.submitted_at))),
+                Some(e) => Some(Timestamp(e.listed_at)),
                 None => p.published_at.map(Timestamp),
             },
             title: &p.title,
@@ -259,7 +260,13 @@ impl<'a> HfDailyPaper<'a> {
             submitted_by: entry
                 .and_then(|e| e.submitted_by.as_ref())
                 .map(HfSubmitter::of),
-            organization: listing.organization().map(HfOrganization::of),
+            organization: entry
+                .and_then(|e| e.organization.as_ref())
+                .or(p.organization.as_ref())
+                .map(HfOrganization::of),
+            submitter_organization: entry
+                .and_then(|e| e.submitter_organization.as_ref())
+                .map(HfOrganization::of),
             is_author_participating: entry.is_some_and(|e| e.is_author_participating),
         }
     }
