@@ -97,4 +97,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many papers, listings and organisations are stored.
     async fn counts(&self) -> Result<Counts, StoreError>;
+
+    /// Answers when the database does (a cheap query, for health checks).
+    async fn ping(&self) -> Result<(), StoreError>;
 }
