@@ -3,7 +3,7 @@
 //! arXiv has two id schemes: the new style `YYMM.NNNNN` (four digits before
 //! 2015, five since) and the old style `archive[.SUBJ]/YYMMNNN`. Either may carry
 //! a version suffix `vN`, and either may arrive inside an `arxiv.org` URL
-//! (`/abs/…`, `/pdf/…`, with or without `.pdf`) or with an `arXiv:` prefix.
+//! (`/abs/…`, `/pdf/…` with or without `.pdf`, `/html/…`) or with an `arXiv:` prefix.
 //! [`ArxivId`] holds the canonical, version-less id and remembers the version
 //! it was given, so that one paper from several sources is one paper.
 
@@ -13,10 +13,39 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A canonical arXiv id (without version), plus the version it was written with.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Two ids are equal when they name the same paper: `2104.12255v2` equals
+/// `2104.12255`. The version is carried along for requests that want it.
+#[derive(Clone, Debug)]
 pub struct ArxivId {
     id: String,
     version: Option<u32>,
+}
+
+impl PartialEq for ArxivId {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for ArxivId {}
+
+impl std::hash::Hash for ArxivId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl PartialOrd for ArxivId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ArxivId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.id.cmp(&other.id)
+    }
 }
 
 /// Why a string is not an arXiv id.
@@ -107,9 +136,9 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
-/// Splits `…vN` into the base and N; a string without a `v` suffix has no version.
+/// Splits `…vN` (or `…VN`) into the base and N; a string without such a suffix has no version.
 fn split_version(s: &str) -> Option<(&str, Option<u32>)> {
-    match s.rfind('v') {
+    match s.rfind(['v', 'V']) {
         Some(pos) if pos + 1 < s.len() && s[pos + 1..].bytes().all(|b| b.is_ascii_digit()) => {
             let n: u32 = s[pos + 1..].parse().ok()?;
             (n >= 1).then_some((&s[..pos], Some(n)))
@@ -126,7 +155,11 @@ fn is_new_style(s: &str) -> bool {
     if yymm.len() != 4 || !yymm.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    // Four-digit sequence numbers until 1412, five from 1501 on.
+    // The scheme began in April 2007 (0704), with four-digit sequence
+    // numbers until 1412 and five from 1501 on.
+    if yymm < "0704" {
+        return false;
+    }
     let digits = if yymm < "1501" { 4 } else { 5 };
     if num.len() != digits || !num.bytes().all(|b| b.is_ascii_digit()) {
         return false;
@@ -216,6 +249,10 @@ mod tests {
         ok("arxiv.org/abs/2511.22699", "2511.22699", None);
         ok("arXiv:2511.22699", "2511.22699", None);
         ok("  2511.22699 ", "2511.22699", None);
+        ok("2104.12255V2", "2104.12255", Some(2));
+        ok("https://www.arxiv.org/abs/2104.12255?context=cs", "2104.12255", None);
+        ok("https://export.arxiv.org/abs/2104.12255v1#x", "2104.12255", Some(1));
+        ok("https://arxiv.org/html/2104.12255v1", "2104.12255", Some(1));
     }
 
     #[test]
@@ -239,6 +276,15 @@ mod tests {
             assert!(err.to_string().contains("2104.12255"), "{err}");
             assert!(err.to_string().contains("astro-ph/0601001"), "{err}");
         }
+    }
+
+    #[test]
+    fn ids_of_the_same_paper_are_equal_whatever_the_version() {
+        let a = ArxivId::parse("2104.12255v2").unwrap();
+        let b = ArxivId::parse("https://arxiv.org/abs/2104.12255").unwrap();
+        assert_eq!(a, b);
+        let set: std::collections::HashSet<ArxivId> = [a, b].into_iter().collect();
+        assert_eq!(set.len(), 1);
     }
 
     #[test]

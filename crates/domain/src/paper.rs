@@ -116,63 +116,98 @@ impl Paper {
         self.categories.first().map(String::as_str)
     }
 
-    /// Combines what `newer` says about this paper with what is already known.
-    ///
-    /// The rule: a field the incoming record carries replaces the stored one;
-    /// a field it lacks keeps the stored value. Two exceptions keep the best
-    /// data: a record of an *older* arXiv version only fills gaps, and an
-    /// author list without community author ids does not replace one with them.
-    pub fn merge(&self, newer: &Paper) -> Paper {
-        debug_assert_eq!(self.id, newer.id);
-        let older_version = matches!((self.version, newer.version), (Some(a), Some(b)) if b < a);
-        let mut out = self.clone();
-        macro_rules! take {
-            ($field:ident) => {
-                if newer.$field.is_some() && (!older_version || out.$field.is_none()) {
-                    out.$field = newer.$field.clone();
-                }
-            };
-        }
-        macro_rules! take_text {
-            ($field:ident) => {
-                if !newer.$field.is_empty() && (!older_version || out.$field.is_empty()) {
-                    out.$field = newer.$field.clone();
-                }
-            };
-        }
-        take!(version);
-        take_text!(title);
-        take_text!(summary);
-        take_text!(categories);
-        take_text!(ai_keywords);
-        take!(updated_at);
-        take!(doi);
-        take!(journal_ref);
-        take!(comments);
-        take!(license);
-        take!(github_repo);
-        take!(github_stars);
-        take!(project_page);
-        take!(organization);
-        take!(discussion_id);
-        take!(ai_summary);
-        // Counts and first publication are not versioned: the latest report wins.
-        if newer.upvotes.is_some() {
-            out.upvotes = newer.upvotes;
-        }
-        out.published_at = match (self.published_at, newer.published_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let has_ids = |a: &[Author]| a.iter().any(|x| x.hf_id.is_some());
-        if !newer.authors.is_empty()
-            && (!older_version || out.authors.is_empty())
-            && (has_ids(&newer.authors) || !has_ids(&out.authors))
-        {
-            out.authors = newer.authors.clone();
-        }
-        out
+    /// How recent this record's bibliographic data is: its arXiv version,
+    /// then its last update. A record that says neither (a community feed)
+    /// is the least recent.
+    fn freshness(&self) -> (Option<u32>, Option<DateTime<Utc>>) {
+        (self.version, self.updated_at)
     }
+
+    /// Combines what `incoming` says about this paper with what is already known.
+    ///
+    /// Each field has an owner, so that the result does not depend on the
+    /// order the sources arrive in:
+    /// - bibliographic fields (version, title, abstract, categories, update
+    ///   date, DOI, journal reference, comments, licence) come from the more
+    ///   recent record, by arXiv version and then update date; a less recent
+    ///   record only fills gaps (a community feed, which has neither, never
+    ///   overrides arXiv);
+    /// - community fields (code and project links, stars, organisation,
+    ///   discussion, AI summary and keywords) come from whichever record
+    ///   has them, the incoming one first;
+    /// - upvotes only grow: the larger count wins, so replaying an old
+    ///   recording does not take votes away;
+    /// - the publication time is the earliest day, at its most precise time;
+    /// - authors come from the more recent record, and when both lists are
+    ///   the same length each author keeps the community id and affiliation
+    ///   either record gave.
+    pub fn merge(&self, incoming: &Paper) -> Paper {
+        debug_assert_eq!(self.id, incoming.id);
+        let incoming_wins = incoming.freshness() >= self.freshness();
+        let (fresh, stale) = if incoming_wins {
+            (incoming, self)
+        } else {
+            (self, incoming)
+        };
+        let text = |a: &String, b: &String| if a.is_empty() { b.clone() } else { a.clone() };
+        let list = |a: &Vec<String>, b: &Vec<String>| if a.is_empty() { b.clone() } else { a.clone() };
+        Paper {
+            id: self.id.clone(),
+            version: fresh.version.or(stale.version),
+            title: text(&fresh.title, &stale.title),
+            summary: text(&fresh.summary, &stale.summary),
+            authors: merge_authors(&fresh.authors, &stale.authors),
+            categories: list(&fresh.categories, &stale.categories),
+            published_at: earliest(self.published_at, incoming.published_at),
+            updated_at: fresh.updated_at.or(stale.updated_at),
+            doi: fresh.doi.clone().or_else(|| stale.doi.clone()),
+            journal_ref: fresh.journal_ref.clone().or_else(|| stale.journal_ref.clone()),
+            comments: fresh.comments.clone().or_else(|| stale.comments.clone()),
+            license: fresh.license.clone().or_else(|| stale.license.clone()),
+            github_repo: incoming.github_repo.clone().or_else(|| self.github_repo.clone()),
+            github_stars: incoming.github_stars.or(self.github_stars),
+            project_page: incoming.project_page.clone().or_else(|| self.project_page.clone()),
+            upvotes: self.upvotes.max(incoming.upvotes),
+            organization: incoming.organization.clone().or_else(|| self.organization.clone()),
+            discussion_id: incoming.discussion_id.clone().or_else(|| self.discussion_id.clone()),
+            ai_summary: incoming.ai_summary.clone().or_else(|| self.ai_summary.clone()),
+            ai_keywords: list(&incoming.ai_keywords, &self.ai_keywords),
+        }
+    }
+}
+
+/// The earlier of two publication times; on the same day, the one that
+/// knows the time of day (OAI-PMH gives only dates, the arXiv API seconds).
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) if a.date_naive() == b.date_naive() => {
+            let midnight = |t: DateTime<Utc>| t.time() == chrono::NaiveTime::MIN;
+            Some(if midnight(a) && !midnight(b) { b } else if midnight(b) { a } else { a.min(b) })
+        }
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The fresher record's authors, completed author by author from the other
+/// list when both name the same number of authors.
+fn merge_authors(fresh: &[Author], stale: &[Author]) -> Vec<Author> {
+    if fresh.is_empty() {
+        return stale.to_vec();
+    }
+    let mut out = fresh.to_vec();
+    if fresh.len() == stale.len() {
+        for (a, b) in out.iter_mut().zip(stale) {
+            if a.hf_id.is_none() {
+                a.hf_id = b.hf_id.clone();
+                a.hidden = b.hidden;
+            }
+            if a.affiliation.is_none() {
+                a.affiliation = b.affiliation.clone();
+            }
+        }
+    }
+    out
 }
 
 /// Collapses runs of white space (arXiv wraps titles and abstracts) into one space.
@@ -219,34 +254,49 @@ mod tests {
         assert_eq!(p.summary, "a b");
     }
 
+    fn arxiv_v1() -> Paper {
+        let mut p = Paper::new(id("2405.15738v1"), "ConvLLaVA", "Abstract from arXiv");
+        p.categories = vec!["cs.CV".into()];
+        p.doi = Some("10.1/x".into());
+        p.published_at = Some("2024-05-24T17:34:15Z".parse().unwrap());
+        p.updated_at = p.published_at;
+        p.authors = vec![
+            Author { affiliation: Some("Tsinghua".into()), ..Author::named("Chunjiang Ge") },
+            Author::named("Sijie Cheng"),
+        ];
+        p
+    }
+
+    fn community() -> Paper {
+        let mut p = Paper::new(id("2405.15738"), "ConvLLaVA (feed title)", "Abstract from the feed");
+        p.upvotes = Some(32);
+        p.github_repo = Some("https://github.com/x/y".into());
+        p.published_at = Some("2024-05-24T17:34:15Z".parse().unwrap());
+        p.authors = vec![
+            Author { hf_id: Some("66540321d200a2ecdf784ffe".into()), ..Author::named("Chunjiang Ge") },
+            Author { hf_id: Some("66540321d200a2ecdf784fff".into()), ..Author::named("Sijie Cheng") },
+        ];
+        p
+    }
+
     #[test]
-    fn merge_keeps_known_fields_and_takes_new_ones() {
-        let mut arxiv = Paper::new(id("2405.15738v1"), "Title", "Abstract");
-        arxiv.categories = vec!["cs.CV".into()];
-        arxiv.doi = Some("10.1/x".into());
-        arxiv.authors = vec![Author::named("A B")];
-        let mut hf = Paper::new(id("2405.15738"), "Title", "Abstract");
-        hf.upvotes = Some(32);
-        hf.github_repo = Some("https://github.com/x/y".into());
-        hf.authors = vec![Author {
-            hf_id: Some("66540321d200a2ecdf784ffe".into()),
-            ..Author::named("A B")
-        }];
-        let merged = arxiv.merge(&hf);
-        assert_eq!(merged.version, Some(1));
-        assert_eq!(merged.doi.as_deref(), Some("10.1/x"));
-        assert_eq!(merged.categories, vec!["cs.CV".to_string()]);
-        assert_eq!(merged.upvotes, Some(32));
-        assert_eq!(
-            merged.github_repo.as_deref(),
-            Some("https://github.com/x/y")
-        );
-        assert!(merged.authors[0].hf_id.is_some());
-        // And the other way round: arXiv data does not drop community ids.
-        let merged = hf.merge(&arxiv);
-        assert!(merged.authors[0].hf_id.is_some());
-        assert_eq!(merged.upvotes, Some(32));
-        assert_eq!(merged.doi.as_deref(), Some("10.1/x"));
+    fn arxiv_owns_the_bibliography_and_the_feed_owns_the_rest_in_either_order() {
+        let one = arxiv_v1().merge(&community());
+        let other = community().merge(&arxiv_v1());
+        assert_eq!(one, other, "the order sources arrive in does not matter");
+        assert_eq!(one.title, "ConvLLaVA");
+        assert_eq!(one.summary, "Abstract from arXiv");
+        assert_eq!(one.version, Some(1));
+        assert_eq!(one.doi.as_deref(), Some("10.1/x"));
+        assert_eq!(one.categories, vec!["cs.CV".to_string()]);
+        assert_eq!(one.upvotes, Some(32));
+        assert_eq!(one.github_repo.as_deref(), Some("https://github.com/x/y"));
+        assert_eq!(one.authors[0].hf_id.as_deref(), Some("66540321d200a2ecdf784ffe"));
+        assert_eq!(one.authors[0].affiliation.as_deref(), Some("Tsinghua"));
+        assert_eq!(one.authors[1].hf_id.as_deref(), Some("66540321d200a2ecdf784fff"));
+        // Replaying either source again changes nothing.
+        assert_eq!(one.merge(&community()), one);
+        assert_eq!(one.merge(&arxiv_v1()), one);
     }
 
     #[test]
@@ -259,9 +309,37 @@ mod tests {
         assert_eq!(merged.title, "New title");
         assert_eq!(merged.version, Some(2));
         assert_eq!(merged.comments.as_deref(), Some("10 pages"));
-        let merged = v1.merge(&v2);
-        assert_eq!(merged.title, "New title");
-        assert_eq!(merged.version, Some(2));
+        assert_eq!(v1.merge(&v2), merged);
+    }
+
+    #[test]
+    fn a_record_without_version_wins_only_with_a_newer_update() {
+        let mut stored = Paper::new(id("1412.8544v2"), "Title v2", "S");
+        stored.updated_at = Some("2015-01-02T00:00:00Z".parse().unwrap());
+        let mut oai = Paper::new(id("1412.8544"), "Title as harvested later", "S");
+        oai.updated_at = Some("2015-03-01T00:00:00Z".parse().unwrap());
+        // Without a version, a record is less recent than any versioned one...
+        assert_eq!(stored.merge(&oai).title, "Title v2");
+        // ...and among unversioned records the later update wins.
+        let mut harvested = stored.clone();
+        harvested.version = None;
+        assert_eq!(harvested.merge(&oai).title, "Title as harvested later");
+    }
+
+    #[test]
+    fn upvotes_only_grow_and_the_precise_publication_time_is_kept() {
+        let mut newer = community();
+        newer.upvotes = Some(40);
+        assert_eq!(newer.merge(&community()).upvotes, Some(40));
+        let mut oai = arxiv_v1();
+        oai.published_at = Some("2024-05-24T00:00:00Z".parse().unwrap());
+        let atom = arxiv_v1();
+        let t = atom.published_at;
+        assert_eq!(oai.merge(&atom).published_at, t);
+        assert_eq!(atom.merge(&oai).published_at, t);
+        let mut earlier = arxiv_v1();
+        earlier.published_at = Some("2024-05-20T00:00:00Z".parse().unwrap());
+        assert_eq!(atom.merge(&earlier).published_at, earlier.published_at);
     }
 
     #[test]
