@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use dailypapers_domain::FeedTimeZone;
+use dailypapers_ingest::live;
 use serde::Deserialize;
 
 /// Everything that can be configured. See `dailypapers.example.toml`.
@@ -79,9 +80,9 @@ impl Default for SourcesConfig {
     fn default() -> Self {
         SourcesConfig {
             contact: "admin@localhost".into(),
-            arxiv_api_url: "http://export.arxiv.org/api/query".into(),
-            arxiv_oai_url: "http://export.arxiv.org/oai2".into(),
-            hf_daily_papers_url: "https://huggingface.co/api/daily_papers".into(),
+            arxiv_api_url: live::ARXIV_API_URL.into(),
+            arxiv_oai_url: live::ARXIV_OAI_URL.into(),
+            hf_daily_papers_url: live::HF_DAILY_PAPERS_URL.into(),
             arxiv_interval_secs: 3.0,
         }
     }

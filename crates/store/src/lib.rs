@@ -19,6 +19,13 @@ use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization};
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
 
+/// Opens the store the application runs on: today the SQLite database in
+/// `data_dir`. Callers hold the result as `Arc<dyn Store>`, so a further
+/// backend is chosen here and nowhere else.
+pub async fn open(data_dir: &std::path::Path) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    Ok(std::sync::Arc::new(SqliteStore::open(data_dir).await?))
+}
+
 /// What importing a batch did, record by record.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ImportOutcome {
@@ -100,4 +107,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Answers when the database does (a cheap query, for health checks).
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Finishes pending work and closes the connections.
+    async fn close(&self);
 }

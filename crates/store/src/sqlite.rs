@@ -87,12 +87,6 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    /// Closes both pools, checkpointing the WAL.
-    pub async fn close(&self) {
-        self.readers.close().await;
-        self.writer.close().await;
-    }
 }
 
 /// Formats an instant the one way the database stores it, so that text order is time order.
@@ -418,6 +412,12 @@ impl Store for SqliteStore {
             }
         }
         Ok(())
+    }
+
+    /// Closes both pools, checkpointing the WAL.
+    async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

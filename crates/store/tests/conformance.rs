@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use dailypapers_domain::{Author, FeedEntry, FeedSort, Listing, Organization, Paper, Submitter};
 use dailypapers_store::{FeedQuery, ImportOutcome, SqliteStore, Store};
+use sqlx::Connection;
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -371,5 +372,79 @@ async fn data_survives_reopening_the_file() {
     }
     let store = SqliteStore::open(dir.path()).await.unwrap();
     assert_eq!(store.counts().await.unwrap().papers, 6);
-    assert!(dir.path().join("dailypapers.sqlite3").exists());
+    let file = dir.path().join("dailypapers.sqlite3");
+    assert!(file.exists());
+    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn a_batch_that_fails_halfway_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    sample(&store).await;
+    let before = store
+        .feed(&query("2025-11-01", "2025-12-31"))
+        .await
+        .unwrap();
+
+    // Make the database refuse one listing: papers are written before
+    // listings, so the batch fails after some of it was written.
+    let mut raw = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("dailypapers.sqlite3").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON listings WHEN NEW.paper_id = '2512.00099' \
+         BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    .execute(&mut raw)
+    .await
+    .unwrap();
+
+    let batch = vec![
+        listed(
+            paper("2512.00098", "Fine", Some(1)),
+            "2025-12-02",
+            "2025-12-02T02:00:00Z",
+            "dan",
+        ),
+        listed(
+            paper("2511.00001", "Low votes early, renamed", Some(9)),
+            "2025-12-01",
+            "2025-12-01T01:00:00Z",
+            "alice",
+        ),
+        listed(
+            paper("2512.00099", "Refused", Some(1)),
+            "2025-12-02",
+            "2025-12-02T03:00:00Z",
+            "dan",
+        ),
+    ];
+    let err = store.import(batch).await.unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+    assert!(
+        store
+            .listing(&"2512.00098".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .feed(&query("2025-11-01", "2025-12-31"))
+            .await
+            .unwrap(),
+        before
+    );
+    assert_eq!(store.counts().await.unwrap().papers, 6);
 }

@@ -7,11 +7,9 @@
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use dailypapers_store::{SqliteStore, Store};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -80,7 +78,7 @@ pub async fn run(_config: &Config, bench: Bench) -> Result<ExitCode> {
             };
             let bytes = std::fs::metadata(&file)?.len();
             let dir = store_dir.unwrap_or_else(|| scratch.path().join("store"));
-            let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir).await?);
+            let store = dailypapers_store::open(&dir).await?;
             let started = Instant::now();
             let summary = import_snapshot(store.clone(), &file).await?;
             let secs = started.elapsed().as_secs_f64();

@@ -15,7 +15,7 @@ use dailypapers_domain::{Listing, Period};
 use dailypapers_ingest::snapshot::SnapshotReader;
 use dailypapers_ingest::{Importer, Progress, Rejected, SourceError, Summary};
 use dailypapers_ingest::{arxiv_atom, hf_daily, oai};
-use dailypapers_store::{SqliteStore, Store};
+use dailypapers_store::Store;
 
 use crate::config::Config;
 use crate::progress::Bar;
@@ -55,7 +55,7 @@ pub struct OaiArgs {
     /// ListRecords responses saved from arXiv's OAI-PMH endpoint
     files: Vec<PathBuf>,
     /// Harvest this set live (cs, math, physics:hep-th, …)
-    #[arg(long, conflicts_with = "files")]
+    #[arg(long, conflicts_with = "files", requires = "from")]
     set: Option<String>,
     /// Harvest records changed on or after this day (YYYY-MM-DD)
     #[arg(long, value_parser = parse_day, conflicts_with = "files")]
@@ -64,7 +64,7 @@ pub struct OaiArgs {
     #[arg(long, value_parser = parse_day, conflicts_with = "files")]
     until: Option<NaiveDate>,
     /// Metadata format to harvest
-    #[arg(long, default_value = "arXiv", value_parser = ["arXiv", "oai_dc"])]
+    #[arg(long, default_value = "arXiv", value_parser = ["arXiv", "oai_dc"], conflicts_with = "files")]
     prefix: String,
 }
 
@@ -82,7 +82,7 @@ pub struct HfDailyArgs {
     #[arg(long, value_parser = parse_day, conflicts_with = "files")]
     date: Option<NaiveDate>,
     /// With files: the feed day of items that do not carry their submission time
-    #[arg(long, value_parser = parse_day)]
+    #[arg(long, value_parser = parse_day, requires = "files", conflicts_with = "date")]
     feed_day: Option<NaiveDate>,
 }
 
@@ -93,11 +93,7 @@ fn parse_day(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub async fn run(config: &Config, source: Source) -> Result<ExitCode> {
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&config.data_dir)
-            .await
-            .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?,
-    );
+    let store = super::open_store(config, true).await?;
     let summary = match source {
         Source::Arxiv(args)
             if args.files.is_empty() && args.ids.is_empty() && args.query.is_none() =>

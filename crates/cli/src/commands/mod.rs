@@ -1,6 +1,42 @@
-//! The subcommands, one module each.
+//! The subcommands, one module each, and what they share: opening the store.
 
 pub mod bench;
 pub mod ingest;
 pub mod live;
 pub mod serve;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use dailypapers_store::Store;
+
+use crate::config::Config;
+
+/// The checkpoint that records the time zone feed days were computed in.
+const TIME_ZONE_KEY: &str = "feed.time_zone";
+
+/// Opens the store in the configured data directory and checks that the
+/// configured feed time zone is the one its feed days were computed in
+/// (feed days are fixed at ingestion). `record` saves the zone on first use.
+pub async fn open_store(config: &Config, record: bool) -> Result<Arc<dyn Store>> {
+    let zone = config.time_zone()?;
+    let store = dailypapers_store::open(&config.data_dir)
+        .await
+        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+    match store.checkpoint(TIME_ZONE_KEY).await? {
+        Some(stored) if stored != zone.name() => bail!(
+            "the feed days in {} were computed in the time zone {stored}, but feed.time_zone is {}: \
+             set feed.time_zone = \"{stored}\" (or DAILYPAPERS_TIME_ZONE), or import into a new data directory",
+            config.data_dir.display(),
+            zone.name()
+        ),
+        Some(_) => {}
+        None if record => {
+            store
+                .set_checkpoint(TIME_ZONE_KEY, Some(zone.name()))
+                .await?
+        }
+        None => {}
+    }
+    Ok(store)
+}

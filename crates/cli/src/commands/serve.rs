@@ -4,7 +4,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use dailypapers_store::SqliteStore;
 use dailypapers_web::{AppState, WebConfig};
 
 use crate::config::Config;
@@ -18,11 +17,9 @@ pub struct Args {
 
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let addr = args.addr.unwrap_or_else(|| config.server.addr.clone());
-    let store = SqliteStore::open(&config.data_dir)
-        .await
-        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+    let store = super::open_store(config, false).await?;
     let state = AppState {
-        store: Arc::new(store),
+        store: store.clone(),
         config: Arc::new(WebConfig {
             time_zone: config.time_zone()?,
             site_name: config.server.site_name.clone(),
@@ -41,6 +38,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;
+    store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
