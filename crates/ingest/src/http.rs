@@ -21,9 +21,6 @@ use url::Url;
 use crate::SourceError;
 use crate::clock::{Clock, SystemClock};
 
-/// Where the project lives, for the `User-Agent`.
-pub const PROJECT_URL: &str = "https://github.com/dailypapers/dailypapers";
-
 /// How much of an error response's body an error keeps.
 const BODY_EXCERPT_CHARS: usize = 500;
 
@@ -125,7 +122,7 @@ impl ClientConfig {
     /// The `User-Agent` this configuration sends.
     pub fn user_agent(&self) -> String {
         format!(
-            "dailypapers/{} (+{PROJECT_URL}; mailto:{})",
+            "dailypapers/{} (mailto:{})",
             env!("CARGO_PKG_VERSION"),
             self.contact
         )
@@ -422,7 +419,7 @@ mod tests {
         assert_eq!(
             config.user_agent(),
             format!(
-                "dailypapers/{} (+https://github.com/dailypapers/dailypapers; mailto:ops@example.org)",
+                "dailypapers/{} (mailto:ops@example.org)",
                 env!("CARGO_PKG_VERSION")
             )
         );

@@ -49,7 +49,7 @@ impl HfDailyApi {
 
     /// Pages of the papers listed on `date`:
     /// `?date=YYYY-MM-DD&limit=100`, then `&p=1`, `&p=2`… while pages are
-    /// full. Entries without a usable publication time are put on `date`.
+    /// full. Entries that do not say when they were submitted are put on `date`.
     pub fn fetch_daily(&self, date: NaiveDate) -> HfDayPager {
         HfDayPager {
             api: self.clone(),

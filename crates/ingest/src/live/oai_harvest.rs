@@ -228,12 +228,6 @@ impl Harvester {
                             self.restarted = true;
                             continue;
                         }
-                        Some("noRecordsMatch") => {
-                            // An empty list: nothing to store, and nothing to resume.
-                            self.position = Position::Complete;
-                            self.store.set_checkpoint(&self.key, None).await?;
-                            return Ok(None);
-                        }
                         _ => {
                             return Err(FetchError::Document {
                                 url: url.to_string(),

@@ -133,7 +133,7 @@ pub fn client(clock: &Arc<ManualClock>, config: ClientConfig) -> PoliteClient {
 /// The `User-Agent` the tests expect.
 pub fn expected_user_agent() -> String {
     format!(
-        "dailypapers/{} (+https://github.com/dailypapers/dailypapers; mailto:{CONTACT})",
+        "dailypapers/{} (mailto:{CONTACT})",
         env!("CARGO_PKG_VERSION")
     )
 }
