@@ -250,8 +250,16 @@ mod tests {
         ok("arXiv:2511.22699", "2511.22699", None);
         ok("  2511.22699 ", "2511.22699", None);
         ok("2104.12255V2", "2104.12255", Some(2));
-        ok("https://www.arxiv.org/abs/2104.12255?context=cs", "2104.12255", None);
-        ok("https://export.arxiv.org/abs/2104.12255v1#x", "2104.12255", Some(1));
+        ok(
+            "https://www.arxiv.org/abs/2104.12255?context=cs",
+            "2104.12255",
+            None,
+        );
+        ok(
+            "https://export.arxiv.org/abs/2104.12255v1#x",
+            "2104.12255",
+            Some(1),
+        );
         ok("https://arxiv.org/html/2104.12255v1", "2104.12255", Some(1));
     }
 

@@ -150,7 +150,8 @@ impl Paper {
             (self, incoming)
         };
         let text = |a: &String, b: &String| if a.is_empty() { b.clone() } else { a.clone() };
-        let list = |a: &Vec<String>, b: &Vec<String>| if a.is_empty() { b.clone() } else { a.clone() };
+        let list =
+            |a: &Vec<String>, b: &Vec<String>| if a.is_empty() { b.clone() } else { a.clone() };
         Paper {
             id: self.id.clone(),
             version: fresh.version.or(stale.version),
@@ -161,16 +162,34 @@ impl Paper {
             published_at: earliest(self.published_at, incoming.published_at),
             updated_at: fresh.updated_at.or(stale.updated_at),
             doi: fresh.doi.clone().or_else(|| stale.doi.clone()),
-            journal_ref: fresh.journal_ref.clone().or_else(|| stale.journal_ref.clone()),
+            journal_ref: fresh
+                .journal_ref
+                .clone()
+                .or_else(|| stale.journal_ref.clone()),
             comments: fresh.comments.clone().or_else(|| stale.comments.clone()),
             license: fresh.license.clone().or_else(|| stale.license.clone()),
-            github_repo: incoming.github_repo.clone().or_else(|| self.github_repo.clone()),
+            github_repo: incoming
+                .github_repo
+                .clone()
+                .or_else(|| self.github_repo.clone()),
             github_stars: incoming.github_stars.or(self.github_stars),
-            project_page: incoming.project_page.clone().or_else(|| self.project_page.clone()),
+            project_page: incoming
+                .project_page
+                .clone()
+                .or_else(|| self.project_page.clone()),
             upvotes: self.upvotes.max(incoming.upvotes),
-            organization: incoming.organization.clone().or_else(|| self.organization.clone()),
-            discussion_id: incoming.discussion_id.clone().or_else(|| self.discussion_id.clone()),
-            ai_summary: incoming.ai_summary.clone().or_else(|| self.ai_summary.clone()),
+            organization: incoming
+                .organization
+                .clone()
+                .or_else(|| self.organization.clone()),
+            discussion_id: incoming
+                .discussion_id
+                .clone()
+                .or_else(|| self.discussion_id.clone()),
+            ai_summary: incoming
+                .ai_summary
+                .clone()
+                .or_else(|| self.ai_summary.clone()),
             ai_keywords: list(&incoming.ai_keywords, &self.ai_keywords),
         }
     }
@@ -182,7 +201,13 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
     match (a, b) {
         (Some(a), Some(b)) if a.date_naive() == b.date_naive() => {
             let midnight = |t: DateTime<Utc>| t.time() == chrono::NaiveTime::MIN;
-            Some(if midnight(a) && !midnight(b) { b } else if midnight(b) { a } else { a.min(b) })
+            Some(if midnight(a) && !midnight(b) {
+                b
+            } else if midnight(b) {
+                a
+            } else {
+                a.min(b)
+            })
         }
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -261,20 +286,33 @@ mod tests {
         p.published_at = Some("2024-05-24T17:34:15Z".parse().unwrap());
         p.updated_at = p.published_at;
         p.authors = vec![
-            Author { affiliation: Some("Tsinghua".into()), ..Author::named("Chunjiang Ge") },
+            Author {
+                affiliation: Some("Tsinghua".into()),
+                ..Author::named("Chunjiang Ge")
+            },
             Author::named("Sijie Cheng"),
         ];
         p
     }
 
     fn community() -> Paper {
-        let mut p = Paper::new(id("2405.15738"), "ConvLLaVA (feed title)", "Abstract from the feed");
+        let mut p = Paper::new(
+            id("2405.15738"),
+            "ConvLLaVA (feed title)",
+            "Abstract from the feed",
+        );
         p.upvotes = Some(32);
         p.github_repo = Some("https://github.com/x/y".into());
         p.published_at = Some("2024-05-24T17:34:15Z".parse().unwrap());
         p.authors = vec![
-            Author { hf_id: Some("66540321d200a2ecdf784ffe".into()), ..Author::named("Chunjiang Ge") },
-            Author { hf_id: Some("66540321d200a2ecdf784fff".into()), ..Author::named("Sijie Cheng") },
+            Author {
+                hf_id: Some("66540321d200a2ecdf784ffe".into()),
+                ..Author::named("Chunjiang Ge")
+            },
+            Author {
+                hf_id: Some("66540321d200a2ecdf784fff".into()),
+                ..Author::named("Sijie Cheng")
+            },
         ];
         p
     }
@@ -291,9 +329,15 @@ mod tests {
         assert_eq!(one.categories, vec!["cs.CV".to_string()]);
         assert_eq!(one.upvotes, Some(32));
         assert_eq!(one.github_repo.as_deref(), Some("https://github.com/x/y"));
-        assert_eq!(one.authors[0].hf_id.as_deref(), Some("66540321d200a2ecdf784ffe"));
+        assert_eq!(
+            one.authors[0].hf_id.as_deref(),
+            Some("66540321d200a2ecdf784ffe")
+        );
         assert_eq!(one.authors[0].affiliation.as_deref(), Some("Tsinghua"));
-        assert_eq!(one.authors[1].hf_id.as_deref(), Some("66540321d200a2ecdf784fff"));
+        assert_eq!(
+            one.authors[1].hf_id.as_deref(),
+            Some("66540321d200a2ecdf784fff")
+        );
         // Replaying either source again changes nothing.
         assert_eq!(one.merge(&community()), one);
         assert_eq!(one.merge(&arxiv_v1()), one);
