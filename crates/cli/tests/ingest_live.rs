@@ -122,3 +122,38 @@ async fn an_oai_harvest_follows_the_resumption_token_to_the_end() {
         None
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_http_400_from_arxiv_is_reported_and_leaves_the_store_untouched() {
+    let replay = Replay::start(ManualClock::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = ingest(&replay, dir.path(), &["hf-daily", "--date", "2025-12-01"]).await;
+    assert!(out.status.success(), "{out:?}");
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let before = store.listing(&"2511.22699".parse().unwrap()).await.unwrap();
+
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"));
+    let out = cmd
+        .env(
+            "DAILYPAPERS_ARXIV_API_URL",
+            replay.url("/refusing/api/query").as_str(),
+        )
+        .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["ingest", "arxiv", "--ids", "2511.22699"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("400") && err.contains("incorrect id format for abc"),
+        "{err}"
+    );
+    assert_eq!(
+        store.listing(&"2511.22699".parse().unwrap()).await.unwrap(),
+        before
+    );
+    assert_eq!(store.counts().await.unwrap().papers, 23);
+}

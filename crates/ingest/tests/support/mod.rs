@@ -9,6 +9,7 @@
 //!   and `max_results`; the error entry for `abc` is served with its
 //!   recorded status, 400;
 //! - `/empty/api/query`: always the recorded answer for a missing id (no entries);
+//! - `/refusing/api/query`: always the recorded HTTP 400 error entry (`abc`);
 //! - `/oai2`: arXiv OAI-PMH `ListRecords`: the recorded 503-then-200 exchange
 //!   (`metadataPrefix=arXiv&from=2015-01-01&until=2015-01-03`, answered in
 //!   order), the `oai_dc` set `cs` page with a resumptionToken, and for that
@@ -202,6 +203,10 @@ async fn handle(State(state): State<Arc<ServerState>>, uri: Uri, headers: Header
         "/empty/api/query" => xml(
             StatusCode::OK,
             fixture("arxiv-api/id_0000.0000_s0_m100_8b51d9633a68.xml"),
+        ),
+        "/refusing/api/query" => xml(
+            StatusCode::BAD_REQUEST,
+            fixture("arxiv-api/id_abc_s0_m100_b79c8dcf6bc3.xml"),
         ),
         "/oai2" => oai(&state, &params),
         "/api/daily_papers" => hf_daily(&params),
