@@ -1,6 +1,6 @@
 # Daily Papers: build, run, test.
 #
-#   make run         build, import the sample data on first run, serve on http://127.0.0.1:8080
+#   make run         build, import the sample data (until one import completes), serve on http://127.0.0.1:8080
 #   make test        install test deps, Rust tests, release build, server-level tests
 #   make lint        rustfmt check and clippy with warnings as errors
 #   make bench       ingestion and serving benchmarks (BENCH_ARGS=... passes arguments to bench ingest)
@@ -14,6 +14,8 @@ BIN      ?= target/release/dailypapers
 DATA_DIR ?= data
 ADDR     ?= 127.0.0.1:8080
 DB       := $(DATA_DIR)/dailypapers.sqlite3
+# Written after the sample data has been imported completely.
+SAMPLE_MARK := $(DATA_DIR)/.sample-imported
 # Arguments after `dailypapers bench ingest`.
 BENCH_ARGS ?=
 
@@ -24,16 +26,23 @@ all: build
 build:
 	$(CARGO) build --release
 
-# Imports the sample data only when the database does not exist yet; a
-# failed import removes the half-made database so that the next run starts over.
+# Imports the sample data unless $(SAMPLE_MARK) says a previous import
+# finished. The import is idempotent, so one cut short (a Ctrl-C, a crash) is
+# simply run again over the partial database; the mark is written only after
+# a complete, successful import.
 sample-data: build
-	@if [ -f "$(DB)" ]; then \
-	    echo "$(DB) exists: not importing the sample data"; \
+	@if [ -f "$(SAMPLE_MARK)" ]; then \
+	    echo "$(DATA_DIR)/ holds the sample data ($(SAMPLE_MARK)): not importing it"; \
 	else \
-	    echo "importing the sample data into $(DATA_DIR)/"; \
+	    if [ -f "$(DB)" ]; then \
+	        echo "$(DB) exists without $(SAMPLE_MARK): completing the sample data import"; \
+	    else \
+	        echo "importing the sample data into $(DATA_DIR)/"; \
+	    fi; \
+	    mkdir -p "$(DATA_DIR)"; \
 	    scripts/import-sample.sh $(BIN) "$(DATA_DIR)" || { \
-	        echo "sample data import failed; removing $(DB)" >&2; \
-	        rm -f "$(DB)" "$(DB)-wal" "$(DB)-shm"; exit 1; }; \
+	        echo "sample data import failed; the next make run tries it again" >&2; exit 1; }; \
+	    touch "$(SAMPLE_MARK)"; \
 	fi
 
 run: sample-data

@@ -4,7 +4,8 @@
 #   scripts/run-server-tests.sh [--only interop|browser] [BIN]
 #
 # BIN defaults to $DAILYPAPERS_BIN, else target/release/dailypapers.
-# Steps: fresh temp data dir -> ingest the sample data (fixtures/) -> start
+# Steps: fresh temp data dir -> scripts/import-sample.sh (the data `make run`
+# serves) -> the two bad arXiv answers, each alone -> start
 # `serve` on a free loopback port -> wait for /healthz -> run
 #   tests/interop/test_hf_client.py  (official huggingface_hub client, HF_ENDPOINT)
 #   tests/e2e/test_browser.py        (Selenium + Debian chromium, DAILYPAPERS_URL)
@@ -115,48 +116,68 @@ run_step() {
 }
 
 # ---- sample data ------------------------------------------------------------
-shopt -s nullglob
-HF_FILES=("$ROOT"/fixtures/hf-daily-papers/*.json)
-ARXIV_ALL=("$ROOT"/fixtures/arxiv-api/*.xml)
-ARXIV_GOOD=()
-ARXIV_BAD=()
-for f in "${ARXIV_ALL[@]}"; do
-    case "$(basename "$f")" in
-        id_abc_*|id_0000.0000_*) ARXIV_BAD+=("$f") ;;  # malformed id (HTTP 400 body), missing id (0 entries)
-        *) ARXIV_GOOD+=("$f") ;;
-    esac
-done
-shopt -u nullglob
-
+# The same data set `make run` serves: scripts/import-sample.sh is its one definition.
 log "binary: $BIN"
 log "data dir: $DATA"
 
-log "ingest hf-daily: ${#HF_FILES[@]} files"
-if run_step "$BIN" --data-dir "$DATA" ingest hf-daily "${HF_FILES[@]}"; then
-    ok "ingest hf-daily fixtures/hf-daily-papers/*.json"
+log "scripts/import-sample.sh"
+if run_step "$ROOT/scripts/import-sample.sh" "$BIN" "$DATA"; then
+    ok "scripts/import-sample.sh imports the sample data set"
 else
-    bad "ingest hf-daily fixtures/hf-daily-papers/*.json (nothing to test without it)"
+    bad "scripts/import-sample.sh (nothing to test without the sample data)"
     finish
 fi
 
-log "ingest arxiv: ${#ARXIV_GOOD[@]} good files"
-if run_step "$BIN" --data-dir "$DATA" ingest arxiv "${ARXIV_GOOD[@]}"; then
-    ok "ingest arxiv (good fixtures/arxiv-api/*.xml)"
+# The two arXiv answers that import-sample.sh leaves out on purpose, each into
+# a scratch data dir of its own (the served data stays exactly the sample set).
+# Exit statuses of `ingest`: 0 all imported, 3 some rejected, 1 nothing imported.
+# Runs `ingest arxiv FILE`; sets BAD_RC, BAD_OUT (stdout) and BAD_ERR (stderr).
+ingest_alone() {
+    local scratch
+    scratch="$(mktemp -d "$TMP/scratch.XXXXXX")"
+    "$BIN" --data-dir "$scratch" ingest arxiv "$1" >"$TMP/bad.out" 2>"$TMP/bad.err"
+    BAD_RC=$?
+    BAD_OUT="$(cat "$TMP/bad.out")"
+    BAD_ERR="$(cat "$TMP/bad.err")"
+    { cat "$TMP/bad.out"; cat "$TMP/bad.err"; } | tail -n 15 | sed 's/^/    | /'
+}
+
+shopt -s nullglob
+BAD_ID=("$ROOT"/fixtures/arxiv-api/id_abc_*.xml)
+EMPTY_ID=("$ROOT"/fixtures/arxiv-api/id_0000.0000_*.xml)
+shopt -u nullglob
+
+# arXiv's error entry for a malformed id: the whole document is rejected.
+if [ "${#BAD_ID[@]}" -ne 1 ]; then
+    bad "expected one fixtures/arxiv-api/id_abc_*.xml, found ${#BAD_ID[@]}"
 else
-    bad "ingest arxiv (good fixtures/arxiv-api/*.xml)"
+    name="$(basename "${BAD_ID[0]}")"
+    log "ingest arxiv $name (an error answer)"
+    ingest_alone "${BAD_ID[0]}"
+    if [ "$BAD_RC" -ne 1 ]; then
+        bad "ingest arxiv $name: exit $BAD_RC, expected 1 (nothing imported)"
+    elif ! grep -qF "incorrect id format for abc" <<<"$BAD_ERR"; then
+        bad "ingest arxiv $name: stderr does not carry arXiv's message 'incorrect id format for abc'"
+    else
+        ok "ingest arxiv $name: exit 1, arXiv's error reported"
+    fi
 fi
 
-# The intentionally bad responses may be rejected (non-zero exit is fine) but
-# must not crash the binary: a Rust panic exits 101, a signal 128+N.
-for f in "${ARXIV_BAD[@]}"; do
-    run_step "$BIN" --data-dir "$DATA" ingest arxiv "$f"
-    rc=$?
-    if [ "$rc" -eq 101 ] || [ "$rc" -ge 128 ]; then
-        bad "ingest arxiv $(basename "$f"): crashed (exit $rc)"
+# A valid answer with no entries: nothing to import, nothing wrong.
+if [ "${#EMPTY_ID[@]}" -ne 1 ]; then
+    bad "expected one fixtures/arxiv-api/id_0000.0000_*.xml, found ${#EMPTY_ID[@]}"
+else
+    name="$(basename "${EMPTY_ID[0]}")"
+    log "ingest arxiv $name (an empty answer)"
+    ingest_alone "${EMPTY_ID[0]}"
+    if [ "$BAD_RC" -ne 0 ]; then
+        bad "ingest arxiv $name: exit $BAD_RC, expected 0 (a valid empty answer)"
+    elif ! grep -qF "read 0" <<<"$BAD_OUT"; then
+        bad "ingest arxiv $name: stdout does not say 'read 0'"
     else
-        ok "ingest arxiv $(basename "$f"): handled (exit $rc)"
+        ok "ingest arxiv $name: exit 0, read 0"
     fi
-done
+fi
 
 # ---- server ------------------------------------------------------------------
 PORT="$("$VPY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"

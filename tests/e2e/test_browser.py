@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end test of the web UI in headless Chromium, driven by Selenium.
 
-The server must already be running with the sample data set (at least
-fixtures/hf-daily-papers/*.json ingested). Give its base URL in DAILYPAPERS_URL:
+The server must already be running with the sample data set, as
+scripts/import-sample.sh imports it (scripts/run-server-tests.sh does both).
+Give its base URL in DAILYPAPERS_URL:
 
     DAILYPAPERS_URL=http://127.0.0.1:8080 .venv/bin/python tests/e2e/test_browser.py
 

@@ -73,6 +73,8 @@ pub enum FeedSort {
     Upvotes,
     /// Most recently submitted first.
     Newest,
+    /// Most recently published listing first (upstream `sort=publishedAt`).
+    Published,
 }
 
 /// The member who put a paper on the feed.

@@ -62,7 +62,9 @@ impl SqliteStore {
             // A stored paper is 2-5 KiB: 16 KiB pages hold it without overflow
             // chains (measured: bulk import 15% faster than with 4 KiB pages).
             .page_size(16384)
-            .pragma("cache_size", "-65536")
+            // 16 MiB of page cache per connection: as fast for bulk imports as
+            // 64 MiB (measured), and nine connections stay well under 200 MiB.
+            .pragma("cache_size", "-16384")
             .pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -253,18 +255,19 @@ impl Store for SqliteStore {
         }
         for chunk in entries_out.chunks(ROWS_PER_STATEMENT) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO listings (paper_id, feed_day, submitted_at, submitter, data) ",
+                "INSERT INTO listings (paper_id, feed_day, submitted_at, listed_at, submitter, data) ",
             );
             q.push_values(chunk, |mut b, (e, json)| {
                 b.push_bind(e.paper_id.as_str())
                     .push_bind(day_text(e.feed_day))
                     .push_bind(timestamp(e.submission_time()))
+                    .push_bind(timestamp(e.listed_at))
                     .push_bind(e.submitted_by.as_ref().map(|s| s.user.as_str()))
                     .push_bind(json);
             });
             q.push(
                 " ON CONFLICT (paper_id) DO UPDATE SET feed_day = excluded.feed_day, \
-                 submitted_at = excluded.submitted_at, submitter = excluded.submitter, data = excluded.data",
+                 submitted_at = excluded.submitted_at, listed_at = excluded.listed_at, submitter = excluded.submitter, data = excluded.data",
             );
             q.build().execute(&mut *tx).await?;
         }
@@ -314,6 +317,7 @@ impl Store for SqliteStore {
         q.push(match query.sort {
             FeedSort::Upvotes => " ORDER BY p.upvotes DESC, l.submitted_at ASC, l.paper_id ASC",
             FeedSort::Newest => " ORDER BY l.submitted_at DESC, l.paper_id ASC",
+            FeedSort::Published => " ORDER BY l.listed_at DESC, l.paper_id ASC",
         });
         q.push(" LIMIT ")
             .push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX))

@@ -141,6 +141,28 @@ async fn feed_day_is_ordered_by_upvotes_then_submission_time(store: Arc<dyn Stor
         "papers that are not listed are not on the feed"
     );
     assert_eq!(all[0].paper.id.as_str(), "2511.00004");
+    // A listing published long before it was submitted sorts by that date.
+    let mut early = listed(
+        paper("2511.00002", "Most votes", Some(40)),
+        "2025-12-01",
+        "2025-12-01T09:00:00Z",
+        "bob",
+    );
+    early.entry.as_mut().unwrap().listed_at = at("2025-11-20T00:00:00Z");
+    store.import(vec![early]).await.unwrap();
+    let mut published = query("2025-11-01", "2025-12-31");
+    published.sort = FeedSort::Published;
+    let by_listing = store.feed(&published).await.unwrap();
+    assert_eq!(
+        ids(&by_listing),
+        [
+            "2511.00004",
+            "2511.00003",
+            "2511.00001",
+            "2511.00005",
+            "2511.00002"
+        ]
+    );
     let mut page = query("2025-12-01", "2025-12-07");
     page.offset = 1;
     page.limit = 2;

@@ -27,12 +27,15 @@ CREATE TABLE listings (
     feed_day     TEXT NOT NULL,
     -- FeedEntry::submission_time: what orders listings with equal upvotes
     submitted_at TEXT NOT NULL,
+    -- FeedEntry::listed_at: the listing's own publication (upstream publishedAt)
+    listed_at    TEXT NOT NULL,
     submitter    TEXT,
     data         TEXT NOT NULL
 ) STRICT;
 
 CREATE INDEX listings_day ON listings (feed_day, submitted_at);
 CREATE INDEX listings_submitted ON listings (submitted_at);
+CREATE INDEX listings_listed ON listings (listed_at);
 CREATE INDEX listings_submitter ON listings (submitter, submitted_at);
 
 CREATE TABLE checkpoints (
