@@ -4,11 +4,13 @@
 //! Reading a feed day decodes every paper on it from the store, which costs
 //! far more than sending the page; readers and scripts ask for the same few
 //! addresses over and over. So a successful response is kept for
-//! [`FRESH_FOR`] (2 s; `Cache-Control` already lets clients keep it for 30 s),
+//! [`FRESH_FOR`] (2 s; [`FEED_CACHE`] already lets clients keep it for 30 s),
 //! keyed by host and address. When it goes stale, one request rebuilds it
 //! while the others are still answered from the stale copy, for at most
 //! [`STALE_FOR`], so expiry never stampedes the store. Memory is bounded by
 //! [`MAX_BYTES`]: past it, dead entries are dropped and new ones not kept.
+//! A response whose body may exceed [`MAX_BODY`] (its size is unknown or
+//! larger) is passed through as it is, uncached.
 //!
 //! Each entry is kept twice, as is and gzip-compressed (compressed once, when
 //! it is stored), and a client that accepts gzip gets the compressed copy: a
@@ -21,11 +23,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, response::Parts};
 use axum::middleware::Next;
 use axum::response::Response;
+
+/// The `Cache-Control` of feed pages, paper pages and `/api/daily_papers`:
+/// browsers and proxies may keep them for 30 s.
+pub const FEED_CACHE: &str = "public, max-age=30";
 
 /// How long a response is served as it is.
 pub const FRESH_FOR: Duration = Duration::from_secs(2);
@@ -34,8 +40,8 @@ pub const FRESH_FOR: Duration = Duration::from_secs(2);
 pub const STALE_FOR: Duration = Duration::from_secs(10);
 /// The most body bytes kept at once.
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
-/// Bodies larger than this are not kept.
-const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Bodies larger than this (or of unknown size) are not kept.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
 struct Entry {
     parts: Parts,
@@ -185,6 +191,14 @@ pub async fn micro_cache(
         return res;
     }
     let (parts, body) = res.into_parts();
+    let fits = body
+        .size_hint()
+        .upper()
+        .is_some_and(|n| n <= MAX_BODY as u64);
+    if !fits {
+        cache.remove(&key);
+        return Response::from_parts(parts, body);
+    }
     match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(bytes) => {
             let entry = Arc::new(Entry {
@@ -199,7 +213,7 @@ pub async fn micro_cache(
         }
         Err(e) => {
             cache.remove(&key);
-            tracing::error!(error = %e, "response body too large to cache or unreadable");
+            tracing::error!(error = %e, "response body unreadable");
             let mut res = Response::new(Body::empty());
             *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             res

@@ -7,6 +7,15 @@
 //! twice, and render — HTML with askama templates compiled into the binary,
 //! JSON with serde in the shapes the official `huggingface_hub` client reads.
 //!
+//! Each request is logged through `tracing` under the `tower_http` target:
+//! a `request` span with the method and address, and, when the response is
+//! sent, a "finished processing request" event with its status and latency
+//! (in µs), both at DEBUG, so that the default filter
+//! (`info,sqlx=warn,tower_http=info`) skips them at almost no cost. Turn them
+//! on with `DAILYPAPERS_LOG=info,sqlx=warn,tower_http=debug` (with
+//! `DAILYPAPERS_LOG=tower_http=debug`, only requests are logged). Server
+//! errors (5xx) are logged at ERROR either way.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;

@@ -6,17 +6,18 @@
 //! | `GET /week`, `GET /month` | redirect to the week or month of the latest feed day |
 //! | `GET /week/{YYYY-Www}` | one ISO week |
 //! | `GET /month/{YYYY-MM}` | one month |
-//! | `GET /papers/{id}` | one paper (old-style ids contain a slash) |
+//! | `GET /papers/{id}` | one paper (old-style ids contain a slash); other id forms and arXiv URLs redirect to it |
 //! | `GET /search?q=` | search results |
 //! | `GET /static/style.css` | the stylesheet |
-//! | `GET /healthz` | `ok` when the store answers |
+//! | `GET /healthz` | `ok` when the store answers a ping |
 //! | `GET /api/daily_papers` | the feed as Hugging Face-compatible JSON |
 //! | `GET /api/papers/search?q=&limit=` | search results as JSON |
-//! | `GET /api/papers/{id}` | one paper as JSON |
+//! | `GET /api/papers/{id}` | one paper as JSON (any id form or arXiv URL) |
 //!
 //! Anything else is a 404: an HTML page, or JSON under `/api`. The feed
 //! pages and `/api/daily_papers` go through a two-second response cache
-//! ([`crate::cache`]).
+//! ([`crate::cache`]). Every request is logged at DEBUG (method, address,
+//! status, latency) under the `tower_http` target; see the crate docs.
 
 use axum::Router;
 use axum::extract::State;
@@ -26,7 +27,14 @@ use axum::routing::get;
 
 use std::sync::Arc;
 
+use tower_http::LatencyUnit;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::compression::CompressionLayer;
+use tower_http::trace::{
+    DefaultMakeSpan, DefaultOnBodyChunk, DefaultOnEos, DefaultOnFailure, DefaultOnResponse,
+    TraceLayer,
+};
+use tracing::Level;
 
 use crate::cache::{ResponseCache, micro_cache};
 use crate::{AppState, api, assets, error, pages};
@@ -59,12 +67,37 @@ pub fn router(state: AppState) -> Router {
         ))
         // Compresses what the response cache has not already compressed.
         .layer(CompressionLayer::new().gzip(true))
+        .layer(request_log())
         .with_state(state)
 }
 
-/// `GET /healthz`: `ok` when the store answers a query.
+/// Logs each request: a `request` span (method, URI, HTTP version) and, when
+/// the response is sent, its status and latency, both at DEBUG under the
+/// `tower_http` target, so the default `info` filter skips them for free;
+/// server errors (5xx) are logged at ERROR.
+fn request_log() -> TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    DefaultMakeSpan,
+    (),
+    DefaultOnResponse,
+    DefaultOnBodyChunk,
+    DefaultOnEos,
+    DefaultOnFailure,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::DEBUG)
+                .latency_unit(LatencyUnit::Micros),
+        )
+        .on_failure(DefaultOnFailure::new().latency_unit(LatencyUnit::Micros))
+}
+
+/// `GET /healthz`: `ok` when the store answers a ping.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.store.counts().await {
+    match state.store.ping().await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check: the store does not answer");

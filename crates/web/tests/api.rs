@@ -31,11 +31,16 @@ fn assert_same_listing(ours: &Value, upstream: &Value) {
             .join(" ")
     };
     assert_eq!(collapse(&p["title"]), collapse(&up["title"]), "{id}");
-    assert_eq!(
-        collapse(&ours["title"]),
-        collapse(&upstream["title"]),
-        "{id}"
-    );
+    // The wrapper repeats the paper's title. Upstream's wrapper twice kept a
+    // differently typeset one (`\textsc{…}`, `$^2$`), which is not stored.
+    assert_eq!(collapse(&ours["title"]), collapse(&p["title"]), "{id}");
+    if collapse(&upstream["title"]) == collapse(&up["title"]) {
+        assert_eq!(
+            collapse(&ours["title"]),
+            collapse(&upstream["title"]),
+            "{id}"
+        );
+    }
     assert_eq!(collapse(&p["summary"]), collapse(&up["summary"]), "{id}");
     assert_eq!(p["upvotes"], up["upvotes"], "{id}");
     let names = |v: &Value| -> Vec<Value> {
@@ -71,30 +76,62 @@ fn assert_same_listing(ours: &Value, upstream: &Value) {
     ] {
         assert_eq!(p.get(key), up.get(key), "{id}: paper.{key}");
     }
-    for key in ["_id", "user", "fullname", "avatarUrl", "isPro", "type"] {
-        assert_eq!(
-            p["submittedOnDailyBy"].get(key),
-            up["submittedOnDailyBy"].get(key),
-            "{id}: submittedOnDailyBy.{key}"
-        );
+    if up.get("submittedOnDailyBy").is_some() {
+        for key in ["_id", "user", "fullname", "avatarUrl", "isPro", "type"] {
+            assert_eq!(
+                p["submittedOnDailyBy"].get(key),
+                up["submittedOnDailyBy"].get(key),
+                "{id}: submittedOnDailyBy.{key}"
+            );
+        }
     }
+    // Absent where upstream had none (2025-10-01 items carry only a
+    // submitterOrganization).
     assert_eq!(p.get("organization"), up.get("organization"), "{id}");
     assert_eq!(
         ours.get("organization"),
         upstream.get("organization"),
         "{id}"
     );
+    assert_eq!(
+        ours.get("submitterOrganization"),
+        upstream.get("submitterOrganization"),
+        "{id}"
+    );
     assert_eq!(ours["numComments"], upstream["numComments"], "{id}");
     assert_eq!(ours["publishedAt"], upstream["publishedAt"], "{id}");
-    assert_eq!(ours.get("thumbnail"), upstream.get("thumbnail"), "{id}");
+    // Older responses called it `mediaUrl`; it is sent under today's name.
+    assert_eq!(
+        ours.get("thumbnail"),
+        upstream.get("thumbnail").or(upstream.get("mediaUrl")),
+        "{id}"
+    );
     if let Some(by) = upstream.get("submittedBy") {
-        for key in ["_id", "name", "fullname", "avatarUrl", "isPro", "type"] {
+        for key in ["name", "fullname", "avatarUrl", "isPro", "type"] {
             assert_eq!(
                 ours["submittedBy"].get(key),
                 by.get(key),
                 "{id}: submittedBy.{key}"
             );
         }
+        // Upstream's id, else (2024 responses) a stable synthetic one.
+        let ours_id = ours["submittedBy"]["_id"].as_str().unwrap();
+        match by.get("_id") {
+            Some(up_id) => assert_eq!(ours_id, up_id, "{id}: submittedBy._id"),
+            None => assert!(
+                ours_id.len() == 24 && ours_id.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{id}: submittedBy._id {ours_id}"
+            ),
+        }
+        // The daily submitter is the wrapper's, also where upstream's paper
+        // did not repeat it (before April 2025).
+        let on_daily = &p["submittedOnDailyBy"];
+        assert_eq!(on_daily["user"], by["name"], "{id}");
+        assert_eq!(on_daily["fullname"], by["fullname"], "{id}");
+        assert_eq!(on_daily["_id"], ours["submittedBy"]["_id"], "{id}");
+    } else {
+        assert!(ours.get("submittedBy").is_none(), "{id}: submittedBy");
+        assert!(p.get("submittedOnDailyBy").is_none(), "{id}");
     }
     assert_eq!(
         ours["isAuthorParticipating"],
@@ -103,6 +140,98 @@ fn assert_same_listing(ours: &Value, upstream: &Value) {
             .cloned()
             .unwrap_or(Value::Bool(false))
     );
+}
+
+/// Only upstream's field names, on the wrappers and on their papers.
+fn assert_only_upstream_keys(ours: &Value) {
+    let wrapper_keys = [
+        "paper",
+        "publishedAt",
+        "title",
+        "summary",
+        "thumbnail",
+        "numComments",
+        "submittedBy",
+        "organization",
+        "submitterOrganization",
+        "isAuthorParticipating",
+    ];
+    let paper_keys = [
+        "id",
+        "authors",
+        "publishedAt",
+        "submittedOnDailyAt",
+        "submittedOnDailyBy",
+        "title",
+        "summary",
+        "upvotes",
+        "discussionId",
+        "ai_summary",
+        "ai_keywords",
+        "githubRepo",
+        "githubStars",
+        "projectPage",
+        "organization",
+    ];
+    for item in ours.as_array().unwrap() {
+        for k in item.as_object().unwrap().keys() {
+            assert!(
+                wrapper_keys.contains(&k.as_str()),
+                "unexpected wrapper key {k}"
+            );
+        }
+        for k in item["paper"].as_object().unwrap().keys() {
+            assert!(paper_keys.contains(&k.as_str()), "unexpected paper key {k}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_recorded_day_matches_the_upstream_response_field_by_field() {
+    let app = full_app().await;
+    let mut with_submitter_org = 0;
+    for day in fixture_days() {
+        let r = app
+            .get(&format!("/api/daily_papers?date={day}&limit=100"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{day}");
+        let ours = r.json();
+        let upstream = fixture_json(&day);
+        assert_eq!(ids(&ours), ranked_ids(&upstream), "{day}");
+        for u in &upstream {
+            let o = ours
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["paper"]["id"] == u["paper"]["id"])
+                .unwrap();
+            assert_same_listing(o, u);
+        }
+        assert_only_upstream_keys(&ours);
+        with_submitter_org += ours
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o.get("submitterOrganization").is_some())
+            .count();
+    }
+    // 2025-10-01: a submitter's organisation is not the paper's.
+    assert_eq!(with_submitter_org, 20);
+    let oct = app
+        .get("/api/daily_papers?date=2025-10-01&limit=100")
+        .await
+        .json();
+    let item = oct
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o.get("submitterOrganization").is_some())
+        .unwrap();
+    assert!(item.get("organization").is_none(), "{item}");
+    assert!(item["paper"].get("organization").is_none(), "{item}");
+    assert!(item["paper"].get("submittedOnDailyAt").is_some());
+    let may = app.get("/api/daily_papers?date=2024-05-27").await.json();
+    assert!(may[0]["paper"].get("submittedOnDailyAt").is_none());
 }
 
 #[tokio::test]
@@ -144,46 +273,7 @@ async fn a_day_matches_the_upstream_response_field_by_field() {
     assert_eq!(top["paper"]["authors"][0]["name"], "Z-Image Team");
     assert_eq!(top["submittedBy"]["name"], "Paper99");
     assert_eq!(top["paper"]["submittedOnDailyBy"]["user"], "Paper99");
-    // Only upstream's field names.
-    let wrapper_keys = [
-        "paper",
-        "publishedAt",
-        "title",
-        "summary",
-        "thumbnail",
-        "numComments",
-        "submittedBy",
-        "organization",
-        "isAuthorParticipating",
-    ];
-    let paper_keys = [
-        "id",
-        "authors",
-        "publishedAt",
-        "submittedOnDailyAt",
-        "submittedOnDailyBy",
-        "title",
-        "summary",
-        "upvotes",
-        "discussionId",
-        "ai_summary",
-        "ai_keywords",
-        "githubRepo",
-        "githubStars",
-        "projectPage",
-        "organization",
-    ];
-    for item in ours.as_array().unwrap() {
-        for k in item.as_object().unwrap().keys() {
-            assert!(
-                wrapper_keys.contains(&k.as_str()),
-                "unexpected wrapper key {k}"
-            );
-        }
-        for k in item["paper"].as_object().unwrap().keys() {
-            assert!(paper_keys.contains(&k.as_str()), "unexpected paper key {k}");
-        }
-    }
+    assert_only_upstream_keys(&ours);
 }
 
 #[tokio::test]
@@ -217,32 +307,36 @@ async fn an_older_day_without_submission_times_matches_too() {
 async fn pages_follow_the_link_header() {
     let app = app().await;
     let all = ids(&app.get("/api/daily_papers?date=2025-12-01").await.json());
-    let mut paged = Vec::new();
-    let mut uri = "/api/daily_papers?date=2025-12-01&limit=5".to_string();
-    for page in 0.. {
-        let r = app.get_with(&uri, &[("host", "papers.example:8080")]).await;
-        assert_eq!(r.status, StatusCode::OK, "{uri}");
-        let got = ids(&r.json());
-        assert!(got.len() <= 5);
-        paged.extend(got.clone());
-        let link = r.header("link");
-        if got.len() < 5 {
-            assert_eq!(link, "", "a short page is the last");
-            break;
+    assert_eq!(all.len(), 23);
+    // 23 papers: short last pages (5, 22), an exactly full one (1, 23), one page (23, 50).
+    for limit in [1, 5, 22, 23, 50] {
+        let mut paged = Vec::new();
+        let mut uri = format!("/api/daily_papers?date=2025-12-01&limit={limit}");
+        for page in 0.. {
+            let r = app.get_with(&uri, &[("host", "papers.example:8080")]).await;
+            assert_eq!(r.status, StatusCode::OK, "{uri}");
+            let got = ids(&r.json());
+            paged.extend(got.clone());
+            let link = r.header("link");
+            if paged.len() == all.len() {
+                assert_eq!(link, "", "{uri}: the last page has no next");
+                break;
+            }
+            assert_eq!(got.len(), limit, "{uri}");
+            let expected = format!(
+                "<http://papers.example:8080/api/daily_papers?p={}&limit={limit}&date=2025-12-01>; rel=\"next\"",
+                page + 1
+            );
+            assert_eq!(link, expected);
+            uri = link
+                .trim_start_matches("<http://papers.example:8080")
+                .split('>')
+                .next()
+                .unwrap()
+                .to_string();
         }
-        let expected = format!(
-            "<http://papers.example:8080/api/daily_papers?p={}&limit=5&date=2025-12-01>; rel=\"next\"",
-            page + 1
-        );
-        assert_eq!(link, expected);
-        uri = link
-            .trim_start_matches("<http://papers.example:8080")
-            .split('>')
-            .next()
-            .unwrap()
-            .to_string();
+        assert_eq!(paged, all, "limit={limit}");
     }
-    assert_eq!(paged, all);
     // p is zero-based.
     let r = app
         .get("/api/daily_papers?date=2025-12-01&limit=5&p=1")
@@ -279,6 +373,13 @@ async fn the_whole_feed_is_newest_first_fifty_at_a_time() {
     let rest = app.get("/api/daily_papers?p=1").await;
     assert_eq!(rest.json().as_array().unwrap().len(), 13 + 23 + 15 - 50);
     assert_eq!(rest.header("link"), "");
+    // An exactly full page that is the last has no next.
+    let whole = app.get("/api/daily_papers?limit=51").await;
+    assert_eq!(whole.json().as_array().unwrap().len(), 51);
+    assert_eq!(whole.header("link"), "");
+    let last = app.get("/api/daily_papers?limit=17&p=2").await;
+    assert_eq!(last.json().as_array().unwrap().len(), 17);
+    assert_eq!(last.header("link"), "");
 }
 
 #[tokio::test]
@@ -305,25 +406,80 @@ async fn weeks_months_submitters_and_sorts() {
         .get("/api/daily_papers?date=2025-12-01&sort=publishedAt")
         .await
         .json();
+    // sort=publishedAt orders by the item's own publishedAt, which is what the
+    // official client shows as its submission time.
     let times: Vec<&str> = newest
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| {
-            // The submission time, else (older listings) the listing's own date.
-            x["paper"]["submittedOnDailyAt"]
-                .as_str()
-                .or(x["publishedAt"].as_str())
-                .unwrap()
-        })
+        .map(|x| x["publishedAt"].as_str().unwrap())
         .collect();
     assert_eq!(times.len(), 23);
     assert!(times.windows(2).all(|w| w[0] >= w[1]));
-    let trending = app
+    let by_upvotes = app
         .get("/api/daily_papers?date=2025-12-01&sort=trending")
         .await
         .json();
-    assert_eq!(trending[0]["paper"]["id"], "2511.22699");
+    assert_eq!(ids(&by_upvotes), ranked_ids(&fixture_json("2025-12-01")));
+    assert_ne!(ids(&newest), ids(&by_upvotes));
+
+    // Without a period: newest submission first by default, newest listing
+    // first with sort=publishedAt, most upvoted first with sort=trending.
+    let mut recorded = fixture_json("2024-05-27");
+    recorded.extend(fixture_json("2025-12-01"));
+    recorded.extend(serde_json::from_str::<Vec<Value>>(&moved_to_december_3()).unwrap());
+    let submitted = |x: &Value| -> String {
+        x["paper"]["submittedOnDailyAt"]
+            .as_str()
+            .or(x["publishedAt"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    let mut newest_first: Vec<(String, String)> = recorded
+        .iter()
+        .map(|x| (submitted(x), x["paper"]["id"].as_str().unwrap().to_string()))
+        .collect();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert!(
+        newest_first.windows(2).all(|w| w[0].0 > w[1].0),
+        "submission times are distinct, so the order is fully determined"
+    );
+    let newest_first: Vec<String> = newest_first.into_iter().map(|(_, id)| id).collect();
+    let mut listed_first: Vec<(String, String)> = recorded
+        .iter()
+        .map(|x| {
+            let at = x["publishedAt"].as_str().unwrap().to_string();
+            (at, x["paper"]["id"].as_str().unwrap().to_string())
+        })
+        .collect();
+    // Newest listing first; equal times by id, as the store breaks ties.
+    listed_first.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let listed_first: Vec<String> = listed_first.into_iter().map(|(_, id)| id).collect();
+    let most_upvoted = ranked_ids(&recorded);
+    assert_eq!(most_upvoted.len(), 51);
+    let default = ids(&app.get("/api/daily_papers?limit=100").await.json());
+    let published = ids(&app
+        .get("/api/daily_papers?limit=100&sort=publishedAt")
+        .await
+        .json());
+    let trending = ids(&app
+        .get("/api/daily_papers?limit=100&sort=trending")
+        .await
+        .json());
+    assert_eq!(default, newest_first);
+    assert_eq!(published, listed_first);
+    assert_ne!(
+        published, newest_first,
+        "the two dates order these listings differently"
+    );
+    assert_eq!(trending, most_upvoted);
+    assert_ne!(trending, default);
+    assert_eq!(trending[..3], ["2511.22699", "2510.27492", "2405.15738"]);
+    let second = ids(&app
+        .get("/api/daily_papers?limit=10&p=1&sort=trending")
+        .await
+        .json());
+    assert_eq!(second, most_upvoted[10..20]);
 
     let upstream = fixture_json("2025-12-01");
     let by_paper99: Vec<&Value> = upstream
@@ -379,7 +535,15 @@ async fn one_paper_as_a_flat_object() {
     assert_eq!(p["githubStars"], 2931);
     assert!(p.get("paper").is_none(), "flat");
     // Any id form is the same paper, answered without a redirect.
-    for form in ["2511.22699v1", "arXiv:2511.22699"] {
+    for form in [
+        "2511.22699v1",
+        "2511.22699v2",
+        "arXiv:2511.22699",
+        "2511.22699/",
+        "https://arxiv.org/abs/2511.22699v2",
+        "https:/arxiv.org/abs/2511.22699v2",
+        "https%3A%2F%2Farxiv.org%2Fpdf%2F2511.22699v2",
+    ] {
         let r = app.get(&format!("/api/papers/{form}")).await;
         assert_eq!(r.status, StatusCode::OK, "{form}");
         assert_eq!(r.json()["id"], "2511.22699");

@@ -5,7 +5,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::*;
-use dailypapers_domain::{Author, Listing, Paper};
+use dailypapers_domain::{Author, Listing, Paper, Period};
 use dailypapers_store::Store;
 
 /// The HTML of the card whose title links to `id`.
@@ -17,6 +17,33 @@ fn card<'a>(body: &'a str, id: &str) -> &'a str {
     let start = body[..at].rfind("<article class=\"paper-card\"").unwrap();
     let end = at + body[at..].find("</article>").unwrap();
     &body[start..end]
+}
+
+/// The HTML of the first card on a page.
+fn first_card(body: &str) -> &str {
+    let start = body
+        .find("<article class=\"paper-card\"")
+        .expect("a paper card");
+    let end = start + body[start..].find("</article>").unwrap();
+    &body[start..end]
+}
+
+/// The paper ids of the cards, in page order.
+fn card_ids(body: &str) -> Vec<&str> {
+    body.split("<article class=\"paper-card\"")
+        .skip(1)
+        .map(|card| {
+            let at = card.find("href=\"/papers/").unwrap() + "href=\"/papers/".len();
+            &card[at..at + card[at..].find('"').unwrap()]
+        })
+        .collect()
+}
+
+/// The `href` of the pager's `rel` ("prev" or "next") link, if it has one.
+fn pager_link<'a>(body: &'a str, rel: &str) -> Option<&'a str> {
+    let at = body.find(&format!("\" rel=\"{rel}\""))?;
+    let start = body[..at].rfind("href=\"").unwrap() + "href=\"".len();
+    Some(&body[start..at])
 }
 
 #[tokio::test]
@@ -34,7 +61,10 @@ async fn a_day_lists_its_real_papers_most_upvoted_first() {
     assert_eq!(r.body.matches("<article class=\"paper-card\"").count(), 23);
     // The top paper is the upstream's top paper.
     assert_eq!(items[0]["paper"]["id"], "2511.22699");
-    assert_eq!(r.body.find("/papers/"), r.body.find("/papers/2511.22699"));
+    let first = first_card(&r.body);
+    assert!(first.contains("href=\"/papers/2511.22699\""), "{first}");
+    assert!(first.contains("aria-label=\"42 upvotes\""), "{first}");
+    assert_eq!(card_ids(&r.body), ranked_ids(&items));
 }
 
 #[tokio::test]
@@ -120,35 +150,111 @@ async fn weeks_and_months_hold_papers_from_several_days() {
         }
         assert!(r.body.contains("<time datetime=\"2025-12-01\">"));
         assert!(r.body.contains("<time datetime=\"2025-12-03\">"));
-        // Ranked by upvotes across days: the 42-upvote paper comes first.
-        let first = r.body.find("<article").unwrap();
-        assert!(r.body[first..].starts_with("<article class=\"paper-card\">"));
+        // Ranked by upvotes across days: the 42-upvote paper of 1 December,
+        // then the 37-upvote one of the 3rd.
+        let first = first_card(&r.body);
+        assert!(
+            first.contains("href=\"/papers/2511.22699\""),
+            "{uri}: {first}"
+        );
+        assert!(
+            first.contains("aria-label=\"42 upvotes\""),
+            "{uri}: {first}"
+        );
+        let ids = card_ids(&r.body);
+        assert_eq!(ids.len(), 38, "{uri}");
+        assert_eq!(ids[..2], ["2511.22699", "2510.27492"], "{uri}");
+        assert!(card(&r.body, "2510.27492").contains("aria-label=\"37 upvotes\""));
     }
+    // Previous and next lead past empty periods to the nearest with papers.
     let r = app.get("/week/2025-W49").await;
     assert!(r.body.contains("Week 49, 2025"));
-    assert!(r.body.contains("href=\"/week/2025-W48\" rel=\"prev\""));
+    assert_eq!(pager_link(&r.body, "prev"), Some("/week/2024-W22"));
+    assert_eq!(pager_link(&r.body, "next"), None);
+    assert!(r.body.contains("aria-label=\"Previous week: Week 22, 2024"));
     assert!(r.body.contains("aria-current=\"page\">Weekly"));
     // The daily tab leads to the latest day of the week that has papers.
     assert!(r.body.contains("href=\"/?date=2025-12-03\">Daily"));
     let r = app.get("/month/2025-12").await;
     assert!(r.body.contains("December 2025"));
-    assert!(r.body.contains("href=\"/month/2025-11\" rel=\"prev\""));
+    assert_eq!(pager_link(&r.body, "prev"), Some("/month/2024-05"));
+    assert_eq!(pager_link(&r.body, "next"), None);
     assert!(r.body.contains("aria-current=\"page\">Monthly"));
-    // Past periods link forwards; weeks cross year boundaries.
+    // The earliest period links forwards only.
     let r = app.get("/week/2024-W22").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("13 papers"));
-    assert!(r.body.contains("href=\"/week/2024-W21\" rel=\"prev\""));
-    assert!(r.body.contains("href=\"/week/2024-W23\" rel=\"next\""));
+    assert_eq!(pager_link(&r.body, "prev"), None);
+    assert!(
+        r.body
+            .contains("class=\"button disabled\" aria-hidden=\"true\">‹ Previous")
+    );
+    assert_eq!(pager_link(&r.body, "next"), Some("/week/2025-W49"));
     let r = app.get("/month/2024-05").await;
-    assert!(r.body.contains("href=\"/month/2024-06\" rel=\"next\""));
-    assert!(r.body.contains("href=\"/month/2024-04\" rel=\"prev\""));
+    assert_eq!(pager_link(&r.body, "prev"), None);
+    assert_eq!(pager_link(&r.body, "next"), Some("/month/2025-12"));
     // /week and /month lead to the latest ones.
     let r = app.get("/week").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.header("location"), "/week/2025-W49");
     let r = app.get("/month").await;
     assert_eq!(r.header("location"), "/month/2025-12");
+}
+
+#[tokio::test]
+async fn week_and_month_pagers_skip_empty_periods() {
+    // About one feed day a month: most weeks and a month are empty.
+    let app = full_app().await;
+    let days: Vec<chrono::NaiveDate> = fixture_days().iter().map(|d| d.parse().unwrap()).collect();
+    let weeks: Vec<String> = days
+        .iter()
+        .map(|d| format!("/week/{}", Period::week_of(*d)))
+        .collect();
+    let months: Vec<String> = days
+        .iter()
+        .map(|d| format!("/month/{}", Period::month_of(*d)))
+        .collect();
+    assert_eq!(weeks[17..], ["/week/2025-W45", "/week/2025-W49"]);
+    for expected in [weeks, months] {
+        // Backwards from the latest period and forwards again, every link
+        // leads to a page with papers, and no period with papers is skipped.
+        for (rel, from) in [("prev", expected.last()), ("next", expected.first())] {
+            let mut walked = Vec::new();
+            let mut uri = from.unwrap().clone();
+            loop {
+                let r = app.get(&uri).await;
+                assert_eq!(r.status, StatusCode::OK, "{uri}");
+                assert!(r.body.contains("paper-card"), "{uri}");
+                walked.push(uri);
+                match pager_link(&r.body, rel) {
+                    Some(href) => uri = href.to_string(),
+                    None => break,
+                }
+            }
+            if rel == "prev" {
+                walked.reverse();
+            }
+            assert_eq!(walked, expected, "following rel={rel}");
+        }
+    }
+    let r = app.get("/week/2025-W49").await;
+    assert!(r.body.contains(
+        "href=\"/week/2025-W45\" rel=\"prev\" aria-label=\"Previous week: Week 45, 2025 (3 Nov – 9 Nov)\"><span aria-hidden=\"true\">‹</span> Week 45</a>"
+    ));
+    assert!(
+        r.body
+            .contains("class=\"button disabled\" aria-hidden=\"true\">Next ›")
+    );
+    let r = app.get("/month/2025-02").await;
+    assert_eq!(pager_link(&r.body, "prev"), Some("/month/2024-12"));
+    assert_eq!(pager_link(&r.body, "next"), Some("/month/2025-03"));
+    // An empty period's pager leads to the periods around it with papers.
+    let r = app.get("/month/2025-01").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(pager_link(&r.body, "prev"), Some("/month/2024-12"));
+    assert_eq!(pager_link(&r.body, "next"), Some("/month/2025-02"));
+    assert!(r.body.contains("href=\"/?date=2024-12-02\""));
+    assert!(r.body.contains("href=\"/?date=2025-02-03\""));
 }
 
 #[tokio::test]
@@ -225,12 +331,43 @@ async fn paper_addresses_are_canonical() {
     for (from, to) in [
         ("/papers/2511.22699v2", "/papers/2511.22699"),
         ("/papers/arXiv:2511.22699", "/papers/2511.22699"),
+        ("/papers/2511.22699/", "/papers/2511.22699"),
+        ("/papers/2511.22699v2/", "/papers/2511.22699"),
+        (
+            "/papers/https://arxiv.org/abs/2511.22699v2",
+            "/papers/2511.22699",
+        ),
+        (
+            "/papers/https:/arxiv.org/abs/2511.22699v2",
+            "/papers/2511.22699",
+        ),
+        (
+            "/papers/http://www.arxiv.org/pdf/2511.22699v2.pdf",
+            "/papers/2511.22699",
+        ),
+        ("/papers/arxiv.org/abs/2511.22699", "/papers/2511.22699"),
+        (
+            "/papers/https%3A%2F%2Farxiv.org%2Fabs%2F2511.22699v1",
+            "/papers/2511.22699",
+        ),
         ("/papers/quant-ph/0201082v1", "/papers/quant-ph/0201082"),
+        ("/papers/quant-ph/0201082/", "/papers/quant-ph/0201082"),
+        (
+            "/papers/https://arxiv.org/abs/quant-ph/0201082v1",
+            "/papers/quant-ph/0201082",
+        ),
     ] {
         let r = app.get(from).await;
-        assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY, "{from}");
-        assert_eq!(r.header("location"), to);
+        assert_eq!(
+            r.status,
+            StatusCode::MOVED_PERMANENTLY,
+            "{from}: {}",
+            r.body
+        );
+        assert_eq!(r.header("location"), to, "{from}");
     }
+    let r = app.get("/papers/2511.22699").await;
+    assert_eq!(r.status, StatusCode::OK);
     let r = app.get("/papers/2101.00001").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.header("content-type").starts_with("text/html"));

@@ -1,6 +1,7 @@
 //! `GET /api/daily_papers`: the feed as JSON, paged, filtered by one day,
 //! ISO week or month and by submitter, with a `Link: <…>; rel="next"` header
-//! while pages are full.
+//! when a next page has listings (one more row than the page is read to
+//! know).
 //!
 //! Order: `sort=publishedAt` is newest submission first; `sort=trending` is,
 //! for now, most upvoted first (the trending formula, which weighs upvotes by
@@ -17,7 +18,8 @@ use dailypapers_store::FeedQuery;
 use serde::Deserialize;
 
 use super::hf_json::HfDailyPaper;
-use super::{FEED_CACHE, int_param, json, non_empty};
+use super::{int_param, json, non_empty};
+use crate::cache::FEED_CACHE;
 use crate::{AppError, AppState};
 
 /// The largest `limit` accepted.
@@ -91,7 +93,8 @@ impl DailyRequest {
         let sort = match non_empty(params.sort.as_deref()) {
             None if period.is_some() => FeedSort::Upvotes,
             None => FeedSort::Newest,
-            Some("publishedAt") => FeedSort::Newest,
+            // The official client reads an item's publishedAt as its submission time.
+            Some("publishedAt") => FeedSort::Published,
             Some("trending") => FeedSort::Upvotes,
             Some(other) => {
                 return Err(AppError::bad_request(format!(
@@ -109,6 +112,7 @@ impl DailyRequest {
         })
     }
 
+    /// The page's listings and one more, which tells whether a next page exists.
     fn feed_query(&self) -> FeedQuery {
         FeedQuery {
             from: self.period.map(|p| p.first_day()),
@@ -116,7 +120,7 @@ impl DailyRequest {
             submitter: self.submitter.clone(),
             sort: self.sort,
             offset: self.page * self.limit,
-            limit: self.limit,
+            limit: self.limit + 1,
         }
     }
 }
@@ -129,13 +133,14 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let Query(params) = params?;
     let req = DailyRequest::parse(&params, state.config.page_size)?;
-    let listings = state.store.feed(&req.feed_query()).await?;
+    let mut listings = state.store.feed(&req.feed_query()).await?;
+    let more = listings.len() as u64 > req.limit;
+    listings.truncate(req.limit as usize);
     let body: Vec<HfDailyPaper> = listings.iter().map(HfDailyPaper::of).collect();
     let mut res = json(&body)?;
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(FEED_CACHE));
-    let full = listings.len() as u64 == req.limit;
-    let link = full.then(|| next_link(&headers, &params, req.page + 1));
+    let link = more.then(|| next_link(&headers, &params, req.page + 1));
     if let Some(link) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
         h.insert(header::LINK, link);
     }
@@ -224,7 +229,7 @@ mod tests {
             50,
         )
         .unwrap();
-        assert_eq!(r.sort, FeedSort::Newest);
+        assert_eq!(r.sort, FeedSort::Published);
         let r = DailyRequest::parse(
             &params(&[("sort", "trending"), ("p", "2"), ("limit", "10")]),
             50,
@@ -232,6 +237,11 @@ mod tests {
         .unwrap();
         assert_eq!((r.page, r.limit, r.sort), (2, 10, FeedSort::Upvotes));
         assert_eq!(r.feed_query().offset, 20);
+        assert_eq!(
+            r.feed_query().limit,
+            11,
+            "one more, to know if there is a next page"
+        );
     }
 
     #[test]

@@ -14,9 +14,6 @@ use serde::Serialize;
 
 use crate::AppError;
 
-/// How long clients and proxies may keep a feed response.
-pub const FEED_CACHE: &str = "public, max-age=30";
-
 /// Serializes `value` into a JSON response.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Response, AppError> {
     let body = serde_json::to_vec(value).map_err(|e| {

@@ -1,7 +1,9 @@
 //! The feed pages: one day (`/`, `/?date=YYYY-MM-DD`), one ISO week
 //! (`/week/YYYY-Www`) and one month (`/month/YYYY-MM`), papers ordered by
-//! upvotes then submission time, with previous/next navigation. Also the
-//! welcome page of an empty instance and the 404 page of an empty day.
+//! upvotes then submission time, with previous/next navigation that skips
+//! empty periods (it leads to the period of the nearest feed day before or
+//! after). Also the welcome page of an empty instance and the 404 page of an
+//! empty period, which links the nearest feed days.
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
@@ -14,7 +16,8 @@ use dailypapers_domain::{FeedSort, Listing, Period};
 use dailypapers_store::FeedQuery;
 use serde::Deserialize;
 
-use super::{FEED_CACHE, html_cached};
+use super::html_cached;
+use crate::cache::FEED_CACHE;
 use crate::view::{Card, Layout, Nav, period_href, plural};
 use crate::{AppError, AppState};
 
@@ -140,19 +143,25 @@ async fn render_period(state: &AppState, period: Period) -> Result<Response, App
         limit: MAX_PAPERS_PER_PAGE + 1,
     };
     let store = &state.store;
-    let (mut listings, prev, next) = match period {
+    // The pager skips empty periods: it leads to the day, week or month of
+    // the nearest feed day before the period and of the nearest after it.
+    let (mut listings, before, after) = match period {
         Period::Day(day) => {
-            let (listings, neighbours) =
-                tokio::join!(store.feed(&query), store.neighbour_feed_days(day));
-            let (prev, next) = neighbours?;
-            (listings?, prev.map(Period::Day), next.map(Period::Day))
+            let (listings, (before, after)) =
+                tokio::try_join!(store.feed(&query), store.neighbour_feed_days(day))?;
+            (listings, before, after)
         }
         _ => {
-            let today = state.config.time_zone.today(Utc::now());
-            let next = Some(period.next()).filter(|n| n.first_day() <= today);
-            (store.feed(&query).await?, Some(period.prev()), next)
+            let (listings, (before, _), (_, after)) = tokio::try_join!(
+                store.feed(&query),
+                store.neighbour_feed_days(period.first_day()),
+                store.neighbour_feed_days(period.last_day()),
+            )?;
+            (listings, before, after)
         }
     };
+    let prev = before.map(|d| same_kind(&period, d));
+    let next = after.map(|d| same_kind(&period, d));
     let truncated = listings.len() as u64 > MAX_PAPERS_PER_PAGE;
     listings.truncate(MAX_PAPERS_PER_PAGE as usize);
 
@@ -162,22 +171,14 @@ async fn render_period(state: &AppState, period: Period) -> Result<Response, App
         Period::Month { .. } => "Monthly papers",
     };
     let empty = if listings.is_empty() {
-        let (before, after) = match period {
-            Period::Day(_) => (prev, next),
-            _ => {
-                let (before, _) = store.neighbour_feed_days(period.first_day()).await?;
-                let (_, after) = store.neighbour_feed_days(period.last_day()).await?;
-                (before.map(Period::Day), after.map(Period::Day))
-            }
-        };
         let message = match period {
             Period::Day(_) => format!("No papers on {}.", period.label()),
             _ => format!("No papers in {}.", period.label()),
         };
         Some(Empty {
             message,
-            before: before.map(|p| PeriodLink::to(&p, "Nearest earlier")),
-            after: after.map(|p| PeriodLink::to(&p, "Nearest later")),
+            before: before.map(|d| PeriodLink::to(&Period::Day(d), "Nearest earlier")),
+            after: after.map(|d| PeriodLink::to(&Period::Day(d), "Nearest later")),
         })
     } else {
         None
@@ -210,6 +211,15 @@ async fn render_period(state: &AppState, period: Period) -> Result<Response, App
     let mut res = html_cached(page.render()?, FEED_CACHE);
     *res.status_mut() = status;
     Ok(res)
+}
+
+/// The period of the same kind as `period` that contains `day`.
+fn same_kind(period: &Period, day: NaiveDate) -> Period {
+    match period {
+        Period::Day(_) => Period::Day(day),
+        Period::Week(_) => Period::week_of(day),
+        Period::Month { .. } => Period::month_of(day),
+    }
 }
 
 fn latest_day(listings: &[Listing]) -> Option<NaiveDate> {

@@ -8,9 +8,6 @@ pub mod search;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 
-/// How long browsers and proxies may keep a feed page.
-pub const FEED_CACHE: &str = "public, max-age=30";
-
 /// An HTML response with the given `Cache-Control`.
 pub fn html_cached(body: String, cache: &'static str) -> Response {
     let mut res = Html(body).into_response();

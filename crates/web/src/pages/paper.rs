@@ -1,16 +1,19 @@
 //! A paper's page, `/papers/{id}`: title, authors, abstract, categories,
 //! dates, links (arXiv, PDF, code, project page), organisation, upvotes and
-//! the feed day it was listed on. Any id form arXiv uses is accepted; a
-//! non-canonical one (`2104.12255v2`) redirects to the canonical address.
+//! the feed day it was listed on. Any id form arXiv uses is accepted, as is
+//! an arXiv URL (`/papers/https://arxiv.org/abs/2104.12255v2`); a
+//! non-canonical address (`2104.12255v2`, a trailing slash, a URL)
+//! redirects (301) to the canonical one, `/papers/2104.12255`.
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dailypapers_domain::{ArxivId, FeedEntry, Listing, Paper};
+use dailypapers_domain::{ArxivId, ArxivIdError, FeedEntry, Listing, Paper};
 
-use super::{FEED_CACHE, html_cached};
+use super::html_cached;
+use crate::cache::FEED_CACHE;
 use crate::view::{
     Layout, Nav, OrgBadge, compact, day_href, excerpt, github_label, paper_href, plural, safe_url,
     short_date,
@@ -23,7 +26,7 @@ pub async fn show(
     raw: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(raw) = raw?;
-    let id = ArxivId::parse(&raw)?;
+    let id = id_from_path(&raw)?;
     if raw != id.as_str() {
         let location = paper_href(id.as_str());
         return Ok((
@@ -41,6 +44,20 @@ pub async fn show(
     })?;
     let page = PaperPage::new(&state, &listing);
     Ok(html_cached(page.render()?, FEED_CACHE))
+}
+
+/// The paper an address names: any form [`ArxivId::parse`] accepts, with
+/// trailing slashes ignored and a URL whose `//` a client or proxy merged
+/// into one (`https:/arxiv.org/abs/…`) mended.
+pub fn id_from_path(raw: &str) -> Result<ArxivId, ArxivIdError> {
+    let s = raw.trim().trim_end_matches('/');
+    if let Some((scheme, rest)) = s.split_once(":/") {
+        let web = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
+        if web && !rest.starts_with('/') {
+            return ArxivId::parse(&format!("{scheme}://{rest}"));
+        }
+    }
+    ArxivId::parse(s)
 }
 
 /// An author line on the paper page.

@@ -83,12 +83,37 @@ pub async fn empty_app() -> TestApp {
 }
 
 /// Feed days 2024-05-27 (13 papers, the older format), 2025-12-01 (23) and
-/// 2025-12-03 (15, from 2025-11-03).
+/// 2025-12-03 (15, from 2025-11-03). See [`full_app`] for every recorded day.
 pub async fn app() -> TestApp {
     let app = empty_app().await;
     let mut batch = listings(&fixture("2024-05-27"), "2024-05-27");
     batch.extend(listings(&fixture("2025-12-01"), "2025-12-01"));
     batch.extend(listings(&moved_to_december_3(), "2025-12-03"));
+    app.store.import(batch).await.unwrap();
+    app
+}
+
+/// Every recorded day, oldest first (the fixture files' names without `.json`).
+pub fn fixture_days() -> Vec<String> {
+    let mut days: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter_map(|name| name.strip_suffix(".json").map(str::to_string))
+        .collect();
+    days.sort();
+    days
+}
+
+/// Every recorded day as recorded: 19 feed days, about one a month from
+/// 2024-05-27 to 2025-12-01, each file placed on the day it is named after.
+pub async fn full_app() -> TestApp {
+    let app = empty_app().await;
+    let days = fixture_days();
+    assert_eq!(days.len(), 19, "{days:?}");
+    let mut batch = Vec::new();
+    for day in &days {
+        batch.extend(listings(&fixture(day), day));
+    }
     app.store.import(batch).await.unwrap();
     app
 }

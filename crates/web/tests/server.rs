@@ -1,0 +1,233 @@
+//! What the server does around the pages: the health check, responses too
+//! large for the response cache, and the request log.
+
+mod common;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use common::*;
+use dailypapers_domain::{ArxivId, Listing, Organization};
+use dailypapers_store::{Counts, FeedQuery, ImportOutcome, SqliteStore, Store, StoreError};
+use dailypapers_web::{AppState, WebConfig, router};
+
+/// A store whose `counts` always fails and whose `ping` fails on demand.
+struct ProbedStore {
+    inner: Arc<SqliteStore>,
+    down: AtomicBool,
+    pings: std::sync::atomic::AtomicU32,
+}
+
+fn broken(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} is not available in this test"))
+}
+
+#[async_trait]
+impl Store for ProbedStore {
+    async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError> {
+        self.inner.import(batch).await
+    }
+    async fn listing(&self, id: &ArxivId) -> Result<Option<Listing>, StoreError> {
+        self.inner.listing(id).await
+    }
+    async fn feed(&self, query: &FeedQuery) -> Result<Vec<Listing>, StoreError> {
+        self.inner.feed(query).await
+    }
+    async fn latest_feed_day(&self) -> Result<Option<NaiveDate>, StoreError> {
+        self.inner.latest_feed_day().await
+    }
+    async fn neighbour_feed_days(
+        &self,
+        day: NaiveDate,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), StoreError> {
+        self.inner.neighbour_feed_days(day).await
+    }
+    async fn keyword_match(&self, query: &str, limit: u64) -> Result<Vec<Listing>, StoreError> {
+        self.inner.keyword_match(query, limit).await
+    }
+    async fn organization(&self, name: &str) -> Result<Option<Organization>, StoreError> {
+        self.inner.organization(name).await
+    }
+    async fn checkpoint(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.inner.checkpoint(key).await
+    }
+    async fn set_checkpoint(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        self.inner.set_checkpoint(key, value).await
+    }
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        Err(broken("counting"))
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.pings.fetch_add(1, Ordering::Relaxed);
+        if self.down.load(Ordering::Relaxed) {
+            Err(broken("the database"))
+        } else {
+            self.inner.ping().await
+        }
+    }
+    async fn close(&self) {
+        self.inner.close().await
+    }
+}
+
+async fn probed_app() -> (TestApp, Arc<ProbedStore>) {
+    let test = app().await;
+    let store = Arc::new(ProbedStore {
+        inner: test.store.clone(),
+        down: AtomicBool::new(false),
+        pings: Default::default(),
+    });
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::new(WebConfig::default()),
+    };
+    let test = TestApp {
+        router: router(state),
+        ..test
+    };
+    (test, store)
+}
+
+#[tokio::test]
+async fn the_health_check_pings_the_store() {
+    let (app, store) = probed_app().await;
+    let r = app.get("/healthz").await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ok"));
+    assert_eq!(store.pings.load(Ordering::Relaxed), 1);
+    store.down.store(true, Ordering::Relaxed);
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.body, "store unavailable");
+    assert_eq!(store.pings.load(Ordering::Relaxed), 2);
+}
+
+/// A listing on `day` whose abstract is `bytes` long.
+fn huge_listing(day: &str, bytes: usize) -> Listing {
+    let mut l = listings(&fixture("2025-12-01"), "2025-12-01").remove(0);
+    l.paper.id = "2512.00001".parse().unwrap();
+    l.paper.summary = "word ".repeat(bytes / 5);
+    let entry = l.entry.as_mut().unwrap();
+    entry.paper_id = l.paper.id.clone();
+    entry.feed_day = day.parse().unwrap();
+    entry.submitted_at = Some(format!("{day}T08:00:00Z").parse().unwrap());
+    l
+}
+
+#[tokio::test]
+async fn responses_too_large_to_cache_are_sent_whole() {
+    let app = app().await;
+    let size = dailypapers_web::cache::MAX_BODY + 1024 * 1024;
+    app.store
+        .import(vec![huge_listing("2025-12-02", size)])
+        .await
+        .unwrap();
+    let uri = "/api/daily_papers?date=2025-12-02";
+    // Twice each, since the first response may fill the cache.
+    for _ in 0..2 {
+        for accept in ["identity", "gzip"] {
+            let r = app.get_with(uri, &[("accept-encoding", accept)]).await;
+            assert_eq!(r.status, StatusCode::OK, "{accept}");
+            assert!(r.body.len() > size, "{accept}: {} bytes", r.body.len());
+            let items = r.json();
+            assert_eq!(items[0]["paper"]["id"], "2512.00001");
+            assert_eq!(
+                items[0]["paper"]["summary"].as_str().unwrap().len(),
+                size / 5 * 5
+            );
+            assert_eq!(r.header("cache-control"), "public, max-age=30");
+        }
+    }
+    // Smaller responses are still cached.
+    let before = app.get("/api/daily_papers?date=2025-12-01").await;
+    let mut l = listings(&fixture("2025-12-01"), "2025-12-01").remove(0);
+    l.paper.title = "A renamed paper".into();
+    app.store.import(vec![l]).await.unwrap();
+    let after = app.get("/api/daily_papers?date=2025-12-01").await;
+    assert_eq!(after.body, before.body);
+}
+
+/// Collects what a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Runs `f` with a log subscriber filtered by `filter`, and returns the log.
+async fn logged<F: Future<Output = ()>>(filter: &str, f: F) -> String {
+    let out = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(out.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    f.await;
+    out.text()
+}
+
+#[tokio::test]
+async fn requests_are_logged_at_debug_level() {
+    let (app, store) = probed_app().await;
+    // What `DAILYPAPERS_LOG=info,sqlx=warn,tower_http=debug` shows.
+    let log = logged("info,sqlx=warn,tower_http=debug", async {
+        app.get("/?date=2025-12-01").await;
+        app.get("/no/such/page").await;
+    })
+    .await;
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("finished processing request"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    for (line, uri, status) in [
+        (lines[0], "/?date=2025-12-01", 200),
+        (lines[1], "/no/such/page", 404),
+    ] {
+        assert!(line.contains("DEBUG"), "{line}");
+        assert!(line.contains("method=GET"), "{line}");
+        assert!(line.contains(&format!("uri={uri} ")), "{line}");
+        assert!(line.contains(&format!("status={status}")), "{line}");
+        assert!(line.contains("latency="), "{line}");
+    }
+    // The default filter leaves successful requests out, but not server errors.
+    store.down.store(true, Ordering::Relaxed);
+    let log = logged("info,sqlx=warn,tower_http=info", async {
+        app.get("/?date=2025-12-01").await;
+        app.get("/healthz").await;
+    })
+    .await;
+    assert!(!log.contains("finished processing request"), "{log}");
+    assert!(!log.contains("2025-12-01"), "{log}");
+    let failures: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("response failed"))
+        .collect();
+    assert_eq!(failures.len(), 1, "{log}");
+    assert!(failures[0].contains("ERROR"), "{log}");
+    assert!(failures[0].contains("503"), "{log}");
+}
