@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub addr: String,
     /// The site's name, shown in the header and titles.
     pub site_name: String,
+    /// Seconds the feed views are served from the response cache (0: off).
+    pub cache_secs: f64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -64,6 +66,7 @@ impl Default for ServerConfig {
         ServerConfig {
             addr: "127.0.0.1:8080".into(),
             site_name: "Daily Papers".into(),
+            cache_secs: 2.0,
         }
     }
 }
@@ -114,6 +117,11 @@ impl Config {
         }
         if let Some(v) = var("DAILYPAPERS_SITE_NAME") {
             self.server.site_name = v;
+        }
+        if let Some(v) = var("DAILYPAPERS_CACHE_SECS") {
+            self.server.cache_secs = v
+                .parse()
+                .with_context(|| format!("DAILYPAPERS_CACHE_SECS={v:?} is not a number"))?;
         }
         if let Some(v) = var("DAILYPAPERS_TIME_ZONE") {
             self.feed.time_zone = v;
@@ -175,6 +183,7 @@ mod tests {
         assert_eq!(c.feed.time_zone, d.feed.time_zone);
         assert_eq!(c.sources.arxiv_api_url, d.sources.arxiv_api_url);
         assert_eq!(c.sources.arxiv_interval_secs, d.sources.arxiv_interval_secs);
+        assert_eq!(c.server.cache_secs, d.server.cache_secs);
     }
 
     #[test]

@@ -33,7 +33,7 @@ use axum::response::Response;
 /// browsers and proxies may keep them for 30 s.
 pub const FEED_CACHE: &str = "public, max-age=30";
 
-/// How long a response is served as it is.
+/// How long a response is served as it is, by default (`WebConfig::cache_for`).
 pub const FRESH_FOR: Duration = Duration::from_secs(2);
 /// How long past that a stale response may still be served while another
 /// request rebuilds it.
@@ -115,12 +115,27 @@ struct Entries {
 }
 
 /// The cache; one per router.
-#[derive(Default)]
 pub struct ResponseCache {
     entries: RwLock<Entries>,
+    /// How long a response is served as it is.
+    fresh_for: Duration,
+}
+
+impl Default for ResponseCache {
+    fn default() -> Self {
+        ResponseCache::new(FRESH_FOR)
+    }
 }
 
 impl ResponseCache {
+    /// A cache whose responses are fresh for `fresh_for`.
+    pub fn new(fresh_for: Duration) -> Self {
+        ResponseCache {
+            entries: RwLock::default(),
+            fresh_for,
+        }
+    }
+
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         entries.map.get(key).cloned()
@@ -143,7 +158,7 @@ impl ResponseCache {
         if entries.bytes + size > MAX_BYTES {
             entries
                 .map
-                .retain(|_, e| now.duration_since(e.stored) < FRESH_FOR + STALE_FOR);
+                .retain(|_, e| now.duration_since(e.stored) < self.fresh_for + STALE_FOR);
             entries.bytes = entries.map.values().map(|e| e.size()).sum();
             if entries.bytes + size > MAX_BYTES {
                 return;
@@ -177,10 +192,10 @@ pub async fn micro_cache(
     let gzip_ok = accepts_gzip(req.headers());
     if let Some(entry) = cache.get(&key) {
         let age = entry.stored.elapsed();
-        if age < FRESH_FOR {
+        if age < cache.fresh_for {
             return entry.response(gzip_ok);
         }
-        if age < FRESH_FOR + STALE_FOR && entry.refreshing.swap(true, Ordering::AcqRel) {
+        if age < cache.fresh_for + STALE_FOR && entry.refreshing.swap(true, Ordering::AcqRel) {
             // Someone else is rebuilding it.
             return entry.response(gzip_ok);
         }

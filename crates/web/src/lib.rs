@@ -54,6 +54,9 @@ pub struct WebConfig {
     pub site_name: String,
     /// The API's default `limit` (50, as upstream).
     pub page_size: u64,
+    /// How long the feed views are served from the response cache; zero
+    /// turns the cache off.
+    pub cache_for: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
             time_zone: FeedTimeZone::default(),
             site_name: "Daily Papers".to_string(),
             page_size: 50,
+            cache_for: cache::FRESH_FOR,
         }
     }
 }

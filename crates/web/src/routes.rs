@@ -41,15 +41,17 @@ use crate::{AppState, api, assets, error, pages};
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let cached = Router::new()
+    let mut cached = Router::new()
         .route("/", get(pages::feed::front))
         .route("/week/{week}", get(pages::feed::week))
         .route("/month/{month}", get(pages::feed::month))
-        .route("/api/daily_papers", get(api::daily_papers::list))
-        .route_layer(middleware::from_fn_with_state(
-            Arc::new(ResponseCache::default()),
+        .route("/api/daily_papers", get(api::daily_papers::list));
+    if !state.config.cache_for.is_zero() {
+        cached = cached.route_layer(middleware::from_fn_with_state(
+            Arc::new(ResponseCache::new(state.config.cache_for)),
             micro_cache,
         ));
+    }
     Router::new()
         .merge(cached)
         .route("/week", get(pages::feed::latest_week))

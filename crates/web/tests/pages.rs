@@ -570,6 +570,29 @@ async fn feed_pages_are_rebuilt_at_most_every_two_seconds() {
 }
 
 #[tokio::test]
+async fn with_the_cache_turned_off_changes_show_at_once() {
+    let mut app = app().await;
+    app.router = dailypapers_web::router(dailypapers_web::AppState {
+        store: app.store.clone(),
+        config: std::sync::Arc::new(dailypapers_web::WebConfig {
+            cache_for: std::time::Duration::ZERO,
+            ..Default::default()
+        }),
+    });
+    let before = app.get("/?date=2025-12-01").await;
+    assert!(!before.body.contains("A renamed paper"));
+    let mut l = listings(&fixture("2025-12-01"), "2025-12-01").remove(0);
+    l.paper.title = "A renamed paper".into();
+    app.store.import(vec![l]).await.unwrap();
+    assert!(
+        app.get("/?date=2025-12-01")
+            .await
+            .body
+            .contains("A renamed paper")
+    );
+}
+
+#[tokio::test]
 async fn pages_are_gzip_compressed_for_clients_that_accept_it() {
     let app = app().await;
     for uri in [

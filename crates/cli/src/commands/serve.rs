@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use dailypapers_web::{AppState, WebConfig};
@@ -23,7 +24,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         config: Arc::new(WebConfig {
             time_zone: config.time_zone()?,
             site_name: config.server.site_name.clone(),
-            page_size: 50,
+            cache_for: Duration::try_from_secs_f64(config.server.cache_secs)
+                .context("server.cache_secs must be a non-negative number of seconds")?,
+            ..WebConfig::default()
         }),
     };
     let listener = tokio::net::TcpListener::bind(&addr)
