@@ -22,6 +22,7 @@ pub mod import;
 pub mod live;
 pub mod oai;
 pub mod snapshot;
+mod xml;
 
 pub use error::{Rejected, SourceError};
 pub use import::{Importer, NoProgress, Progress, Summary};

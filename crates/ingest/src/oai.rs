@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use dailypapers_domain::paper::collapse_whitespace;
 use dailypapers_domain::{ArxivId, Author, Listing, Paper};
 
-use crate::arxiv_atom::xml::{self, Element};
 use crate::snapshot::detex;
+use crate::xml::{self, Element};
 use crate::{Rejected, SourceError};
 
 /// One page of an OAI-PMH harvest.

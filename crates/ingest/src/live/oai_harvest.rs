@@ -313,7 +313,7 @@ impl fmt::Display for OaiError {
 
 /// The first `<error>` of an OAI-PMH response, if it is one.
 pub fn oai_error(xml: &str) -> Option<OaiError> {
-    let root = crate::arxiv_atom::xml::parse(xml, "an OAI-PMH response").ok()?;
+    let root = crate::xml::parse(xml, "an OAI-PMH response").ok()?;
     let error = root.child("error")?;
     Some(OaiError {
         code: error.attr("code").unwrap_or_default().to_string(),
