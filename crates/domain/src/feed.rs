@@ -144,6 +144,11 @@ pub enum PeriodError {
     Month(String),
 }
 
+/// Exactly `n` ASCII digits (no sign, no spaces).
+fn digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
@@ -151,7 +156,11 @@ fn clip(s: &str) -> String {
 impl Period {
     /// Parses `YYYY-MM-DD`.
     pub fn parse_day(s: &str) -> Result<Period, PeriodError> {
-        let ok = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        let ok = s.len() == 10
+            && s.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
         ok.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
             .flatten()
             .map(Period::Day)
@@ -162,7 +171,7 @@ impl Period {
     pub fn parse_week(s: &str) -> Result<Period, PeriodError> {
         let err = || PeriodError::Week(clip(s));
         let (y, w) = s.split_once("-W").ok_or_else(err)?;
-        if y.len() != 4 || w.len() != 2 {
+        if !digits(y, 4) || !digits(w, 2) {
             return Err(err());
         }
         let year: i32 = y.parse().map_err(|_| err())?;
@@ -176,7 +185,7 @@ impl Period {
     pub fn parse_month(s: &str) -> Result<Period, PeriodError> {
         let err = || PeriodError::Month(clip(s));
         let (y, m) = s.split_once('-').ok_or_else(err)?;
-        if y.len() != 4 || m.len() != 2 {
+        if !digits(y, 4) || !digits(m, 2) {
             return Err(err());
         }
         let year: i32 = y.parse().map_err(|_| err())?;
@@ -323,15 +332,25 @@ mod tests {
 
     #[test]
     fn malformed_periods_say_which_format_is_expected() {
-        for bad in ["2025-13-01", "2025-12-1", "yesterday", "2025/12/01", ""] {
+        for bad in [
+            "2025-13-01",
+            "2025-12-1",
+            "yesterday",
+            "2025/12/01",
+            "",
+            "+025-12-01",
+            "2025-+1-01",
+        ] {
             let e = Period::parse_day(bad).unwrap_err().to_string();
             assert!(e.contains("YYYY-MM-DD"), "{e}");
         }
-        for bad in ["2025-W54", "2025-49", "2025-W4", "2025W49"] {
+        for bad in [
+            "2025-W54", "2025-49", "2025-W4", "2025W49", "2025-W+1", "+202-W01",
+        ] {
             let e = Period::parse_week(bad).unwrap_err().to_string();
             assert!(e.contains("YYYY-Www"), "{bad}: {e}");
         }
-        for bad in ["2025-13", "2025-1", "25-12"] {
+        for bad in ["2025-13", "2025-1", "25-12", "2025-+1", "+025-01"] {
             let e = Period::parse_month(bad).unwrap_err().to_string();
             assert!(e.contains("YYYY-MM"), "{e}");
         }

@@ -116,11 +116,11 @@ impl Paper {
         self.categories.first().map(String::as_str)
     }
 
-    /// How recent this record's bibliographic data is: its arXiv version,
-    /// then its last update. A record that says neither (a community feed)
-    /// is the least recent.
-    fn freshness(&self) -> (Option<u32>, Option<DateTime<Utc>>) {
-        (self.version, self.updated_at)
+    /// How recent this record's bibliographic data is: its last update,
+    /// then its arXiv version (OAI-PMH records carry dates but no version).
+    /// A record that says neither (a community feed) is the least recent.
+    fn freshness(&self) -> (Option<DateTime<Utc>>, Option<u32>) {
+        (self.updated_at, self.version)
     }
 
     /// Combines what `incoming` says about this paper with what is already known.
@@ -129,7 +129,7 @@ impl Paper {
     /// order the sources arrive in:
     /// - bibliographic fields (version, title, abstract, categories, update
     ///   date, DOI, journal reference, comments, licence) come from the more
-    ///   recent record, by arXiv version and then update date; a less recent
+    ///   recent record, by update date and then arXiv version; a less recent
     ///   record only fills gaps (a community feed, which has neither, never
     ///   overrides arXiv);
     /// - community fields (code and project links, stars, organisation,
@@ -139,8 +139,9 @@ impl Paper {
     ///   recording does not take votes away;
     /// - the publication time is the earliest day, at its most precise time;
     /// - authors come from the more recent record, and when both lists are
-    ///   the same length each author keeps the community id and affiliation
-    ///   either record gave.
+    ///   matched by name (or, failing that, by position in lists of the same
+    ///   length) each author keeps the community id and affiliation either
+    ///   record gave.
     pub fn merge(&self, incoming: &Paper) -> Paper {
         debug_assert_eq!(self.id, incoming.id);
         let incoming_wins = incoming.freshness() >= self.freshness();
@@ -220,16 +221,29 @@ fn merge_authors(fresh: &[Author], stale: &[Author]) -> Vec<Author> {
     if fresh.is_empty() {
         return stale.to_vec();
     }
+    let key = |a: &Author| -> String {
+        a.name
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let by_name: std::collections::HashMap<String, &Author> =
+        stale.iter().map(|a| (key(a), a)).collect();
+    let same_length = fresh.len() == stale.len();
     let mut out = fresh.to_vec();
-    if fresh.len() == stale.len() {
-        for (a, b) in out.iter_mut().zip(stale) {
-            if a.hf_id.is_none() {
-                a.hf_id = b.hf_id.clone();
-                a.hidden = b.hidden;
-            }
-            if a.affiliation.is_none() {
-                a.affiliation = b.affiliation.clone();
-            }
+    for (i, a) in out.iter_mut().enumerate() {
+        let other = by_name
+            .get(&key(a))
+            .copied()
+            .or_else(|| same_length.then(|| &stale[i]));
+        let Some(b) = other else { continue };
+        if a.hf_id.is_none() {
+            a.hf_id = b.hf_id.clone();
+            a.hidden = b.hidden;
+        }
+        if a.affiliation.is_none() {
+            a.affiliation = b.affiliation.clone();
         }
     }
     out
@@ -357,17 +371,39 @@ mod tests {
     }
 
     #[test]
-    fn a_record_without_version_wins_only_with_a_newer_update() {
+    fn the_later_update_wins_even_without_a_version() {
         let mut stored = Paper::new(id("1412.8544v2"), "Title v2", "S");
         stored.updated_at = Some("2015-01-02T00:00:00Z".parse().unwrap());
         let mut oai = Paper::new(id("1412.8544"), "Title as harvested later", "S");
         oai.updated_at = Some("2015-03-01T00:00:00Z".parse().unwrap());
-        // Without a version, a record is less recent than any versioned one...
-        assert_eq!(stored.merge(&oai).title, "Title v2");
-        // ...and among unversioned records the later update wins.
-        let mut harvested = stored.clone();
-        harvested.version = None;
-        assert_eq!(harvested.merge(&oai).title, "Title as harvested later");
+        // A harvest of later changes updates what the API or snapshot gave...
+        let merged = stored.merge(&oai);
+        assert_eq!(merged.title, "Title as harvested later");
+        assert_eq!(merged.version, Some(2), "the version stays known");
+        // ...in either order.
+        assert_eq!(oai.merge(&stored), merged);
+        // A record with no date at all (the community feed) only fills gaps.
+        let feed = Paper::new(id("1412.8544"), "Feed title", "S");
+        assert_eq!(stored.merge(&feed).title, "Title v2");
+    }
+
+    #[test]
+    fn authors_are_matched_by_name_when_the_lists_differ() {
+        let mut v2 = arxiv_v1();
+        v2.version = Some(2);
+        v2.updated_at = Some("2024-06-01T00:00:00Z".parse().unwrap());
+        v2.authors.insert(1, Author::named("New Coauthor"));
+        let merged = v2.merge(&community());
+        assert_eq!(merged.authors.len(), 3);
+        assert_eq!(
+            merged.authors[0].hf_id.as_deref(),
+            Some("66540321d200a2ecdf784ffe")
+        );
+        assert_eq!(merged.authors[1].hf_id, None);
+        assert_eq!(
+            merged.authors[2].hf_id.as_deref(),
+            Some("66540321d200a2ecdf784fff")
+        );
     }
 
     #[test]

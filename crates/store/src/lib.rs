@@ -26,7 +26,8 @@ pub async fn open(data_dir: &std::path::Path) -> Result<std::sync::Arc<dyn Store
     Ok(std::sync::Arc::new(SqliteStore::open(data_dir).await?))
 }
 
-/// What importing a batch did, record by record.
+/// What importing a batch did, record by record: every record counts once
+/// (a repeat of a paper within the batch counts as what it changed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ImportOutcome {
     /// Papers not stored before.

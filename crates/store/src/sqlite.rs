@@ -128,6 +128,18 @@ fn search_text(p: &Paper) -> String {
     s.to_lowercase()
 }
 
+/// A listing as a newer record of it says, except that the comment count
+/// only grows (replaying an old recording does not take comments away).
+fn merge_entry(stored: Option<&FeedEntry>, incoming: Option<FeedEntry>) -> Option<FeedEntry> {
+    match (stored, incoming) {
+        (Some(old), Some(mut new)) => {
+            new.num_comments = new.num_comments.max(old.num_comments);
+            Some(new)
+        }
+        (old, new) => new.or_else(|| old.cloned()),
+    }
+}
+
 /// Reads `(paper, listing)` JSON columns into a `Listing`.
 fn listing_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Listing, StoreError> {
     let paper: String = row.try_get("paper")?;
@@ -147,15 +159,22 @@ impl Store for SqliteStore {
             return Ok(ImportOutcome::default());
         }
         // Merge records of the same paper within the batch, keeping first-seen order.
+        let mut outcome = ImportOutcome::default();
         let mut order: Vec<String> = Vec::with_capacity(batch.len());
         let mut incoming: HashMap<String, Listing> = HashMap::with_capacity(batch.len());
         for item in batch {
             match incoming.get_mut(item.paper.id.as_str()) {
                 Some(seen) => {
-                    seen.paper = seen.paper.merge(&item.paper);
-                    if item.entry.is_some() {
-                        seen.entry = item.entry;
+                    // A repeat within the batch counts as what it did to the first.
+                    let paper = seen.paper.merge(&item.paper);
+                    let entry = merge_entry(seen.entry.as_ref(), item.entry);
+                    if paper == seen.paper && entry == seen.entry {
+                        outcome.unchanged += 1;
+                    } else {
+                        outcome.updated += 1;
                     }
+                    seen.paper = paper;
+                    seen.entry = entry;
                 }
                 None => {
                     order.push(item.paper.id.as_str().to_owned());
@@ -187,7 +206,6 @@ impl Store for SqliteStore {
             stored_entries.insert(row.try_get("paper_id")?, row.try_get("data")?);
         }
 
-        let mut outcome = ImportOutcome::default();
         let mut papers_out: Vec<(Paper, String)> = Vec::new();
         let mut entries_out: Vec<(FeedEntry, String)> = Vec::new();
         let mut orgs_out: HashMap<String, Organization> = HashMap::new();
@@ -205,11 +223,13 @@ impl Store for SqliteStore {
                 None => (item.paper, true, true),
             };
             let mut entry_changed = false;
-            if let Some(entry) = item.entry {
+            if item.entry.is_some() {
                 let stored: Option<FeedEntry> = stored_entries
                     .get(key)
                     .map(|t| from_json("listing", t))
                     .transpose()?;
+                let entry = merge_entry(stored.as_ref(), item.entry)
+                    .expect("an incoming entry merges into an entry");
                 if stored.as_ref() != Some(&entry) {
                     entry_changed = true;
                     if let Some(org) = &entry.organization {

@@ -267,6 +267,22 @@ async fn reimporting_changes_nothing_and_updates_are_counted(store: Arc<dyn Stor
     assert_eq!(merged.paper.upvotes, Some(3));
     assert!(merged.entry.is_some());
 
+    // An older recording of a listing does not take comments away.
+    let mut old = listed(
+        paper("2511.00002", "Most votes", Some(40)),
+        "2025-12-01",
+        "2025-12-01T09:00:00Z",
+        "bob",
+    );
+    old.entry.as_mut().unwrap().num_comments = 0;
+    store.import(vec![old]).await.unwrap();
+    let kept = store
+        .listing(&"2511.00002".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.entry.unwrap().num_comments, 2);
+
     // New upvotes reorder the day.
     let more = listed(
         paper("2511.00003", "Low votes late", Some(50)),
@@ -286,16 +302,22 @@ async fn records_of_one_paper_in_one_batch_are_one_paper(store: Arc<dyn Store>) 
     let a = paper("2104.12255v1", "Zero", None);
     let mut b = paper("2104.12255v2", "Zero, revised", Some(7));
     b.doi = Some("10.1/z".into());
+    // Every record counts once: the first is new, the second updates it,
+    // and a third identical to the result changes nothing.
     let outcome = store
-        .import(vec![Listing::paper_only(a), Listing::paper_only(b)])
+        .import(vec![
+            Listing::paper_only(a),
+            Listing::paper_only(b.clone()),
+            Listing::paper_only(b),
+        ])
         .await
         .unwrap();
     assert_eq!(
         outcome,
         ImportOutcome {
             new: 1,
-            updated: 0,
-            unchanged: 0
+            updated: 1,
+            unchanged: 1
         }
     );
     let got = store
