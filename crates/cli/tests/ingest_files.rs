@@ -179,22 +179,29 @@ async fn a_malformed_file_is_rejected_whole_and_what_was_stored_is_untouched() {
         .await
         .unwrap();
 
+    // A 100-entry answer broken in its last entry: none of it is stored.
     let bad = dir.path().join("broken.xml");
-    let good = std::fs::read_to_string(fixture("arxiv-api/id_1707.08567_s0_m100_6a1afebfc6a3.xml"))
-        .unwrap();
-    std::fs::write(&bad, good.replace("</title>", "</titel>")).unwrap();
+    let good =
+        std::fs::read_to_string(fixture("arxiv-api/q_testing_s0_m100_cfe7536492ca.xml")).unwrap();
+    let last = good.rfind("</title>").unwrap();
+    std::fs::write(
+        &bad,
+        format!("{}</titel>{}", &good[..last], &good[last + 8..]),
+    )
+    .unwrap();
     let out = ingest(dir.path(), &["arxiv", path(&bad)]).code(1);
     let err = stderr(&out);
     assert!(err.contains("broken.xml") && err.contains("line"), "{err}");
     assert!(err.contains("nothing could be imported"), "{err}");
 
     let store = store(dir.path()).await;
+    let tag = "<id>http://arxiv.org/abs/";
+    let first = good.find(tag).unwrap() + tag.len();
+    let first_id = &good[first..first + good[first..].find('<').unwrap()];
+    let first_id: dailypapers_domain::ArxivId = first_id.parse().unwrap();
     assert!(
-        store
-            .listing(&"1707.08567".parse().unwrap())
-            .await
-            .unwrap()
-            .is_none()
+        store.listing(&first_id).await.unwrap().is_none(),
+        "{first_id}"
     );
     assert_eq!(
         store.listing(&"2511.22699".parse().unwrap()).await.unwrap(),
@@ -290,8 +297,18 @@ async fn the_arxiv_error_entry_is_reported() {
 #[test]
 fn asking_for_nothing_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = ingest(dir.path(), &["arxiv"]).failure();
+    let out = ingest(dir.path(), &["arxiv"]).code(2);
     assert!(stderr(&out).contains("--ids"), "{}", stderr(&out));
+    let out = ingest(dir.path(), &["arxiv", "--ids", "2104.12255,abc"]).code(2);
+    assert!(
+        stderr(&out).contains("invalid arXiv id \"abc\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !dir.path().join("dailypapers.sqlite3").exists(),
+        "nothing was created"
+    );
     let out = ingest(dir.path(), &["hf-daily", "--date", "2025-13-01"]).failure();
     assert!(stderr(&out).contains("YYYY-MM-DD"), "{}", stderr(&out));
 }
@@ -361,7 +378,7 @@ fn the_config_file_and_the_help_are_honoured() {
         .unwrap()
         .arg("--config")
         .arg(&config)
-        .args(["ingest", "arxiv"])
+        .args(["ingest", "snapshot", "whatever.jsonl"])
         .assert()
         .code(1);
     assert!(

@@ -157,3 +157,89 @@ async fn an_http_400_from_arxiv_is_reported_and_leaves_the_store_untouched() {
     );
     assert_eq!(store.counts().await.unwrap().papers, 23);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_halfway_keeps_the_pages_already_stored() {
+    let replay = Replay::start(ManualClock::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"))
+        .env(
+            "DAILYPAPERS_ARXIV_API_URL",
+            replay.url("/refusing-later/api/query").as_str(),
+        )
+        .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["ingest", "arxiv", "--query", "testing", "--max", "200"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "some imported, then refused: {out:?}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("incorrect id format for abc"), "{err}");
+    assert!(
+        stdout(&out).contains("read 100, new 100"),
+        "{}",
+        stdout(&out)
+    );
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().papers, 100);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_harvest_resumes_from_its_last_stored_page() {
+    let replay = Replay::start(ManualClock::new()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let harvest = [
+        "oai",
+        "--set",
+        "cs",
+        "--from",
+        "2024-01-25",
+        "--prefix",
+        "oai_dc",
+    ];
+    let run = |base: &'static str| {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"));
+        cmd.env("DAILYPAPERS_ARXIV_OAI_URL", replay.url(base).as_str())
+            .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("ingest")
+            .args(harvest);
+        cmd
+    };
+    // The first page is stored, then the connection is lost.
+    let out = run("/interrupted/oai2").output().await.unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let store = SqliteStore::open(dir.path()).await.unwrap();
+    assert_eq!(store.counts().await.unwrap().papers, 5);
+    assert_eq!(
+        store
+            .checkpoint("oai:cs:oai_dc:2024-01-25:")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("6960524|1001")
+    );
+    // The same command again starts from the saved token, not from the top.
+    let before = replay.queries().len();
+    let out = run("/oai2").output().await.unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resuming"));
+    let queries = replay.queries();
+    assert_eq!(queries.len(), before + 1, "{queries:?}");
+    assert_eq!(
+        queries[before],
+        "verb=ListRecords&resumptionToken=6960524%7C1001"
+    );
+    assert_eq!(store.counts().await.unwrap().papers, 7);
+    assert_eq!(
+        store.checkpoint("oai:cs:oai_dc:2024-01-25:").await.unwrap(),
+        None
+    );
+}

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use dailypapers_domain::{Listing, Period};
+use dailypapers_domain::{ArxivId, Listing, Period};
+use dailypapers_ingest::live::Harvest;
 use dailypapers_ingest::snapshot::SnapshotReader;
 use dailypapers_ingest::{Importer, Progress, Rejected, SourceError, Summary};
 use dailypapers_ingest::{arxiv_atom, hf_daily, oai};
@@ -36,12 +37,13 @@ pub enum Source {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["files", "ids", "query"])))]
 pub struct ArxivArgs {
     /// Atom files saved from the arXiv API
     files: Vec<PathBuf>,
     /// Fetch these ids (comma-separated) from the arXiv API
-    #[arg(long, value_delimiter = ',', conflicts_with_all = ["files", "query"])]
-    ids: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_parser = parse_id, conflicts_with_all = ["files", "query"])]
+    ids: Vec<ArxivId>,
     /// Fetch the results of this arXiv search query (e.g. "cat:cs.CL AND ti:decoding")
     #[arg(long, conflicts_with = "files")]
     query: Option<String>,
@@ -51,6 +53,7 @@ pub struct ArxivArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["files", "from"])))]
 pub struct OaiArgs {
     /// ListRecords responses saved from arXiv's OAI-PMH endpoint
     files: Vec<PathBuf>,
@@ -75,6 +78,7 @@ pub struct SnapshotArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["files", "date"])))]
 pub struct HfDailyArgs {
     /// JSON files saved from /api/daily_papers
     files: Vec<PathBuf>,
@@ -86,6 +90,10 @@ pub struct HfDailyArgs {
     feed_day: Option<NaiveDate>,
 }
 
+fn parse_id(s: &str) -> Result<ArxivId, String> {
+    ArxivId::parse(s).map_err(|e| e.to_string())
+}
+
 fn parse_day(s: &str) -> Result<NaiveDate, String> {
     Period::parse_day(s)
         .map(|p| p.first_day())
@@ -93,59 +101,50 @@ fn parse_day(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub async fn run(config: &Config, source: Source) -> Result<ExitCode> {
-    let store = super::open_store(config, true).await?;
+    let store = super::open_store(config).await?;
     let summary = match source {
-        Source::Arxiv(args)
-            if args.files.is_empty() && args.ids.is_empty() && args.query.is_none() =>
-        {
-            bail!("give Atom files to import, or --ids ID,ID… or --query QUERY to fetch from arXiv")
-        }
         Source::Arxiv(args) if !args.files.is_empty() => {
-            import_documents(store, &args.files, |text| {
+            import_documents(store.clone(), &args.files, |text| {
                 arxiv_atom::parse(text).map(|feed| feed.listings)
             })
             .await?
         }
         Source::Arxiv(args) => {
-            crate::commands::live::arxiv(config, store, args.ids, args.query, args.max).await?
+            super::live::arxiv(config, store.clone(), args.ids, args.query, args.max).await?
         }
         Source::Oai(args) if !args.files.is_empty() => {
-            import_documents(store, &args.files, |text| {
+            import_documents(store.clone(), &args.files, |text| {
                 oai::parse(text).map(|page| page.listings)
             })
             .await?
         }
-        Source::Oai(args) => match args.from {
-            None if args.set.is_none() => {
-                bail!(
-                    "give ListRecords files to import, or --set SET --from YYYY-MM-DD to harvest live"
-                )
-            }
-            _ => {
-                crate::commands::live::oai(
-                    config,
-                    store,
-                    args.set,
-                    args.from,
-                    args.until,
-                    args.prefix,
-                )
+        Source::Oai(args) => {
+            let harvest = Harvest {
+                set: args.set,
+                from: args.from,
+                until: args.until,
+                prefix: args.prefix.parse().map_err(anyhow::Error::msg)?,
+            };
+            super::live::oai(config, store.clone(), harvest).await?
+        }
+        Source::Snapshot(args) => import_snapshot(store.clone(), &args.file).await?,
+        Source::HfDaily(args) => match args.date {
+            Some(date) => super::live::hf_daily(config, store.clone(), date).await?,
+            None => {
+                let options = hf_daily::HfOptions {
+                    fallback_day: args.feed_day,
+                    time_zone: config.time_zone()?,
+                };
+                import_documents(store.clone(), &args.files, |text| {
+                    hf_daily::parse(text, &options)
+                })
                 .await?
             }
         },
-        Source::Snapshot(args) => import_snapshot(store, &args.file).await?,
-        Source::HfDaily(args) if !args.files.is_empty() => {
-            let options = hf_daily::HfOptions {
-                fallback_day: args.feed_day,
-                time_zone: config.time_zone()?,
-            };
-            import_documents(store, &args.files, |text| hf_daily::parse(text, &options)).await?
-        }
-        Source::HfDaily(args) => match args.date {
-            Some(date) => crate::commands::live::hf_daily(config, store, date).await?,
-            None => bail!("give JSON files to import, or --date YYYY-MM-DD to fetch that day"),
-        },
     };
+    if summary.imported() > 0 {
+        super::record_time_zone(&*store, config).await?;
+    }
     Ok(report(&summary))
 }
 

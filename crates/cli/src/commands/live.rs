@@ -9,9 +9,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use dailypapers_domain::ArxivId;
 use dailypapers_ingest::http::{ClientConfig, FetchError, PoliteClient};
-use dailypapers_ingest::live::{
-    ArxivApi, Endpoints, Harvest, Harvester, HfDailyApi, MetadataPrefix, Page,
-};
+use dailypapers_ingest::live::{ArxivApi, Endpoints, Harvest, Harvester, HfDailyApi, Page};
 use dailypapers_ingest::{Importer, Progress, Summary};
 use dailypapers_store::Store;
 
@@ -80,7 +78,7 @@ async fn drain(
 pub async fn arxiv(
     config: &Config,
     store: Arc<dyn Store>,
-    ids: Vec<String>,
+    ids: Vec<ArxivId>,
     query: Option<String>,
     max: u64,
 ) -> Result<Summary> {
@@ -90,34 +88,12 @@ pub async fn arxiv(
     );
     let mut pager = match query {
         Some(q) => api.fetch_query(&q, max, ARXIV_PAGE_SIZE.min(max.max(1))),
-        None => {
-            let parsed: Vec<ArxivId> = ids
-                .iter()
-                .map(|id| ArxivId::parse(id))
-                .collect::<Result<_, _>>()
-                .context("--ids")?;
-            api.fetch_ids(&parsed)
-        }
+        None => api.fetch_ids(&ids),
     };
     drain(store, async || pager.next_page().await).await
 }
 
-pub async fn oai(
-    config: &Config,
-    store: Arc<dyn Store>,
-    set: Option<String>,
-    from: Option<NaiveDate>,
-    until: Option<NaiveDate>,
-    prefix: String,
-) -> Result<Summary> {
-    let harvest = Harvest {
-        set,
-        from,
-        until,
-        prefix: prefix
-            .parse::<MetadataPrefix>()
-            .map_err(anyhow::Error::msg)?,
-    };
+pub async fn oai(config: &Config, store: Arc<dyn Store>, harvest: Harvest) -> Result<Summary> {
     let client = client(config, arxiv_interval(config)?)?;
     let mut harvester =
         Harvester::start(client, endpoints(config)?.arxiv_oai, store.clone(), harvest).await?;

@@ -17,26 +17,31 @@ const TIME_ZONE_KEY: &str = "feed.time_zone";
 
 /// Opens the store in the configured data directory and checks that the
 /// configured feed time zone is the one its feed days were computed in
-/// (feed days are fixed at ingestion). `record` saves the zone on first use.
-pub async fn open_store(config: &Config, record: bool) -> Result<Arc<dyn Store>> {
+/// (feed days are fixed at ingestion).
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
     let zone = config.time_zone()?;
     let store = dailypapers_store::open(&config.data_dir)
         .await
         .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
-    match store.checkpoint(TIME_ZONE_KEY).await? {
-        Some(stored) if stored != zone.name() => bail!(
+    if let Some(stored) = store.checkpoint(TIME_ZONE_KEY).await?
+        && stored != zone.name()
+    {
+        bail!(
             "the feed days in {} were computed in the time zone {stored}, but feed.time_zone is {}: \
              set feed.time_zone = \"{stored}\" (or DAILYPAPERS_TIME_ZONE), or import into a new data directory",
             config.data_dir.display(),
             zone.name()
-        ),
-        Some(_) => {}
-        None if record => {
-            store
-                .set_checkpoint(TIME_ZONE_KEY, Some(zone.name()))
-                .await?
-        }
-        None => {}
+        );
     }
     Ok(store)
+}
+
+/// Saves the feed time zone with the data, once something was imported in it.
+pub async fn record_time_zone(store: &dyn Store, config: &Config) -> Result<()> {
+    if store.checkpoint(TIME_ZONE_KEY).await?.is_none() {
+        store
+            .set_checkpoint(TIME_ZONE_KEY, Some(config.time_zone()?.name()))
+            .await?;
+    }
+    Ok(())
 }

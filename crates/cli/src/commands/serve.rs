@@ -18,7 +18,7 @@ pub struct Args {
 
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let addr = args.addr.unwrap_or_else(|| config.server.addr.clone());
-    let store = super::open_store(config, false).await?;
+    let store = super::open_store(config).await?;
     let state = AppState {
         store: store.clone(),
         config: Arc::new(WebConfig {

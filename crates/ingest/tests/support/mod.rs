@@ -10,6 +10,11 @@
 //!   recorded status, 400;
 //! - `/empty/api/query`: always the recorded answer for a missing id (no entries);
 //! - `/refusing/api/query`: always the recorded HTTP 400 error entry (`abc`);
+//! - `/refusing-later/api/query`: as `/api/query` for the first page
+//!   (`start=0`), then the recorded HTTP 400;
+//! - `/interrupted/oai2`: as `/oai2` for a harvest's first page, but nothing
+//!   recorded (HTTP 404) for its resumption token, like a connection lost
+//!   halfway;
 //! - `/oai2`: arXiv OAI-PMH `ListRecords`: the recorded 503-then-200 exchange
 //!   (`metadataPrefix=arXiv&from=2015-01-01&until=2015-01-03`, answered in
 //!   order), the `oai_dc` set `cs` page with a resumptionToken, and for that
@@ -204,14 +209,25 @@ async fn handle(State(state): State<Arc<ServerState>>, uri: Uri, headers: Header
             StatusCode::OK,
             fixture("arxiv-api/id_0000.0000_s0_m100_8b51d9633a68.xml"),
         ),
-        "/refusing/api/query" => xml(
-            StatusCode::BAD_REQUEST,
-            fixture("arxiv-api/id_abc_s0_m100_b79c8dcf6bc3.xml"),
-        ),
+        "/refusing/api/query" => refusal(),
+        "/refusing-later/api/query" if params.get("start").is_some_and(|s| s == "0") => {
+            arxiv_api(&params)
+        }
+        "/refusing-later/api/query" => refusal(),
+        "/interrupted/oai2" if params.contains_key("resumptionToken") => not_recorded(&query),
+        "/interrupted/oai2" => oai(&state, &params),
         "/oai2" => oai(&state, &params),
         "/api/daily_papers" => hf_daily(&params),
         _ => not_recorded(&query),
     }
+}
+
+/// arXiv's recorded HTTP 400 with its error entry (for the id `abc`).
+fn refusal() -> Response {
+    xml(
+        StatusCode::BAD_REQUEST,
+        fixture("arxiv-api/id_abc_s0_m100_b79c8dcf6bc3.xml"),
+    )
 }
 
 fn arxiv_api(params: &HashMap<String, String>) -> Response {
