@@ -1,6 +1,6 @@
 //! The arXiv API's Atom feeds (`export.arxiv.org/api/query`, by id list or by
 //! search query): one [`Listing`] per `<entry>`, plus the OpenSearch paging
-//! numbers. Also home of the small XML tree reader the OAI-PMH parser shares.
+//! numbers. The XML itself is read with [`crate::xml`].
 
 use chrono::{DateTime, Utc};
 use dailypapers_domain::paper::collapse_whitespace;

@@ -4,7 +4,8 @@
 //! Reading a feed day decodes every paper on it from the store, which costs
 //! far more than sending the page; readers and scripts ask for the same few
 //! addresses over and over. So a successful response is kept for
-//! [`FRESH_FOR`] (2 s; [`FEED_CACHE`] already lets clients keep it for 30 s),
+//! `WebConfig::cache_for` ([`FRESH_FOR`], 2 s, unless configured; zero turns
+//! the cache off; [`FEED_CACHE`] already lets clients keep it for 30 s),
 //! keyed by host and address. When it goes stale, one request rebuilds it
 //! while the others are still answered from the stale copy, for at most
 //! [`STALE_FOR`], so expiry never stampedes the store. Memory is bounded by

@@ -15,8 +15,8 @@
 //! | `GET /api/papers/{id}` | one paper as JSON (any id form or arXiv URL) |
 //!
 //! Anything else is a 404: an HTML page, or JSON under `/api`. The feed
-//! pages and `/api/daily_papers` go through a two-second response cache
-//! ([`crate::cache`]). Every request is logged at DEBUG (method, address,
+//! pages and `/api/daily_papers` go through a short response cache
+//! ([`crate::cache`], `WebConfig::cache_for`, 2 s by default). Every request is logged at DEBUG (method, address,
 //! status, latency) under the `tower_http` target; see the crate docs.
 
 use axum::Router;

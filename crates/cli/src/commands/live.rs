@@ -29,6 +29,13 @@ fn endpoints(config: &Config) -> Result<Endpoints> {
 }
 
 fn client(config: &Config, min_interval: Duration) -> Result<PoliteClient> {
+    if config.sources.contact == ClientConfig::default().contact {
+        tracing::warn!(
+            "sources.contact is the default {:?}: arXiv asks for a real contact address in the \
+             User-Agent; set sources.contact (or DAILYPAPERS_CONTACT)",
+            config.sources.contact
+        );
+    }
     Ok(PoliteClient::new(ClientConfig {
         contact: config.sources.contact.clone(),
         min_interval,

@@ -3,7 +3,9 @@
 //! when a next page has listings (one more row than the page is read to
 //! know).
 //!
-//! Order: `sort=publishedAt` is newest submission first; `sort=trending` is,
+//! Order: `sort=publishedAt` is the newest listing first, by the item's own
+//! `publishedAt` (what the official client shows as its submission time);
+//! `sort=trending` is,
 //! for now, most upvoted first (the trending formula, which weighs upvotes by
 //! age, comes with the trending feature). Without `sort`, a day, week or
 //! month is ordered by upvotes (as the pages are) and the whole feed newest
