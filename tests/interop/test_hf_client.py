@@ -280,12 +280,15 @@ def _():
     true(len(sub) < len(DAY_IDS), "submitter filter must filter")
 
 
-@check("list_daily_papers() without a date returns the latest papers")
+@check("list_daily_papers() without a date returns the latest papers first")
 def _():
     latest = list(api.list_daily_papers())
-    true(latest, "empty list for the default (latest) feed")
+    eq(len(latest), 50, "the default page size, as upstream")
     for p in latest:
         true(p.id and p.title, f"item without id/title: {p!r}")
+    # The newest feed day of the sample comes first: every paper of 2025-12-01.
+    newest = {w["paper"]["id"] for w in load_fixture_day("2025-12-01")}
+    eq({p.id for p in latest[: len(newest)]}, newest, "the first papers are the latest day's")
 
 
 def first_out_of_order(items, key, what):
