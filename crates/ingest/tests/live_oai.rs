@@ -35,6 +35,23 @@ async fn open_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
 }
 
 /// Stores a page's readable records, as the importer would; returns how many.
+/// Starts a harvester against the replay server with the tests' client.
+async fn start(
+    clock: &Arc<ManualClock>,
+    server: &Replay,
+    store: &Arc<dyn Store>,
+    harvest: Harvest,
+) -> Harvester {
+    Harvester::start(
+        client(clock, config()),
+        server.endpoints().arxiv_oai,
+        store.clone(),
+        harvest,
+    )
+    .await
+    .expect("start")
+}
+
 async fn store_page(store: &Arc<dyn Store>, page: &Page) -> u64 {
     let listings: Vec<Listing> = page
         .listings
@@ -58,14 +75,7 @@ async fn a_recorded_503_with_retry_after_waits_exactly_ten_seconds_then_succeeds
         until: Some(day("2015-01-03")),
         prefix: MetadataPrefix::ArXiv,
     };
-    let mut harvester = Harvester::start(
-        client(&clock, config()),
-        server.endpoints().arxiv_oai,
-        store.clone(),
-        harvest.clone(),
-    )
-    .await
-    .expect("start");
+    let mut harvester = start(&clock, &server, &store, harvest.clone()).await;
 
     let page = harvester.next_page().await.expect("fetch").expect("a page");
     assert_eq!(page.listings.len(), 2);
@@ -98,14 +108,7 @@ async fn a_harvest_resumes_after_a_crash_from_the_saved_token_and_clears_it_at_t
     assert_eq!(key, "oai:cs:oai_dc:2024-01-25:");
 
     // First run: the first page is fetched and stored, then the process dies.
-    let mut first = Harvester::start(
-        client(&clock, config()),
-        server.endpoints().arxiv_oai,
-        store.clone(),
-        harvest.clone(),
-    )
-    .await
-    .expect("start");
+    let mut first = start(&clock, &server, &store, harvest.clone()).await;
     assert_eq!(first.resumed_from(), None);
     let page = first.next_page().await.expect("fetch").expect("a page");
     assert_eq!(page.listings.len(), 5);
@@ -121,14 +124,7 @@ async fn a_harvest_resumes_after_a_crash_from_the_saved_token_and_clears_it_at_t
     );
 
     // Second run, a new client and harvester for the same harvest.
-    let mut second = Harvester::start(
-        client(&clock, config()),
-        server.endpoints().arxiv_oai,
-        store.clone(),
-        harvest.clone(),
-    )
-    .await
-    .expect("start");
+    let mut second = start(&clock, &server, &store, harvest.clone()).await;
     assert_eq!(second.resumed_from(), Some(TOKEN));
     let page = second.next_page().await.expect("fetch").expect("a page");
     assert_eq!(page.listings.len(), 2);
@@ -145,14 +141,7 @@ async fn a_harvest_resumes_after_a_crash_from_the_saved_token_and_clears_it_at_t
     assert_eq!(stored_first + stored_second, 7);
 
     // A third run finds no checkpoint: it starts from the beginning.
-    let third = Harvester::start(
-        client(&clock, config()),
-        server.endpoints().arxiv_oai,
-        store.clone(),
-        harvest,
-    )
-    .await
-    .expect("start");
+    let third = start(&clock, &server, &store, harvest).await;
     assert_eq!(third.resumed_from(), None);
 }
 
@@ -163,14 +152,7 @@ async fn a_page_fetched_but_not_stored_before_a_crash_is_fetched_again() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open_store(&dir).await;
 
-    let mut first = Harvester::start(
-        client(&clock, config()),
-        server.endpoints().arxiv_oai,
-        store.clone(),
-        cs_harvest(),
-    )
-    .await
-    .expect("start");
+    let mut first = start(&clock, &server, &store, cs_harvest()).await;
     first.next_page().await.expect("fetch").expect("a page");
     drop(first); // died before the page was stored
 
@@ -181,14 +163,7 @@ async fn a_page_fetched_but_not_stored_before_a_crash_is_fetched_again() {
             .expect("read"),
         None
     );
-    let mut second = Harvester::start(
-        client(&clock, config()),
-        server.endpoints().arxiv_oai,
-        store.clone(),
-        cs_harvest(),
-    )
-    .await
-    .expect("start");
+    let mut second = start(&clock, &server, &store, cs_harvest()).await;
     assert_eq!(second.resumed_from(), None);
     second.next_page().await.expect("fetch").expect("a page");
 
@@ -201,14 +176,7 @@ async fn follow_up_requests_send_only_the_verb_and_the_token() {
     let server = Replay::start(clock.clone()).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open_store(&dir).await;
-    let mut harvester = Harvester::start(
-        client(&clock, config()),
-        server.endpoints().arxiv_oai,
-        store.clone(),
-        cs_harvest(),
-    )
-    .await
-    .expect("start");
+    let mut harvester = start(&clock, &server, &store, cs_harvest()).await;
 
     let mut pages = 0;
     while let Some(page) = harvester.next_page().await.expect("fetch") {
@@ -241,14 +209,7 @@ async fn an_expired_saved_token_starts_the_harvest_over() {
         .await
         .expect("save");
 
-    let mut harvester = Harvester::start(
-        client(&clock, config()),
-        server.endpoints().arxiv_oai,
-        store.clone(),
-        cs_harvest(),
-    )
-    .await
-    .expect("start");
+    let mut harvester = start(&clock, &server, &store, cs_harvest()).await;
     assert_eq!(harvester.resumed_from(), Some("4711|2001"));
     let mut records = 0;
     while let Some(page) = harvester.next_page().await.expect("fetch") {
