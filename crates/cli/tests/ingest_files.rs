@@ -27,6 +27,12 @@ fn ingest(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// Imports the recorded feed of 2025-12-01 (23 papers) into DIR.
+fn import_december_first(dir: &Path) {
+    let file = fixture("hf-daily-papers/2025-12-01.json");
+    ingest(dir, &["hf-daily", path(&file)]).success();
+}
+
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -92,14 +98,7 @@ async fn an_old_hf_file_without_submission_times_uses_the_feed_day_given() {
 #[tokio::test]
 async fn arxiv_oai_and_snapshot_files_are_imported_and_merged_with_the_feed() {
     let dir = tempfile::tempdir().unwrap();
-    ingest(
-        dir.path(),
-        &[
-            "hf-daily",
-            path(&fixture("hf-daily-papers/2025-12-01.json")),
-        ],
-    )
-    .success();
+    import_december_first(dir.path());
     let a = ingest(
         dir.path(),
         &[
@@ -165,14 +164,7 @@ async fn arxiv_oai_and_snapshot_files_are_imported_and_merged_with_the_feed() {
 #[tokio::test]
 async fn a_malformed_file_is_rejected_whole_and_what_was_stored_is_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    ingest(
-        dir.path(),
-        &[
-            "hf-daily",
-            path(&fixture("hf-daily-papers/2025-12-01.json")),
-        ],
-    )
-    .success();
+    import_december_first(dir.path());
     let before = store(dir.path())
         .await
         .listing(&"2511.22699".parse().unwrap())

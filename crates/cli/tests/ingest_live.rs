@@ -10,8 +10,10 @@ use dailypapers_ingest::clock::ManualClock;
 use dailypapers_store::{SqliteStore, Store};
 use support::Replay;
 
-/// Runs the binary against the replay server (no 3 s pause: it is local).
-async fn ingest(replay: &Replay, dir: &Path, args: &[&str]) -> std::process::Output {
+/// `dailypapers --data-dir DIR ingest ARGS…` with every source pointed at
+/// the replay server (no 3 s pause: it is local). A test that needs another
+/// replay path for one source sets that variable again on the command.
+fn command(replay: &Replay, dir: &Path, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"));
     cmd.env_remove("DAILYPAPERS_DATA_DIR")
         .env(
@@ -29,8 +31,24 @@ async fn ingest(replay: &Replay, dir: &Path, args: &[&str]) -> std::process::Out
         .arg(dir)
         .arg("ingest")
         .args(args);
-    cmd.output().await.unwrap()
+    cmd
 }
+
+/// Runs `command` and waits for it.
+async fn ingest(replay: &Replay, dir: &Path, args: &[&str]) -> std::process::Output {
+    command(replay, dir, args).output().await.unwrap()
+}
+
+/// A live harvest of the `cs` set that the replay server has recorded.
+const CS_HARVEST: [&str; 7] = [
+    "oai",
+    "--set",
+    "cs",
+    "--from",
+    "2024-01-25",
+    "--prefix",
+    "oai_dc",
+];
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -94,20 +112,7 @@ async fn arxiv_by_ids_and_by_query() {
 async fn an_oai_harvest_follows_the_resumption_token_to_the_end() {
     let replay = Replay::start(ManualClock::new()).await;
     let dir = tempfile::tempdir().unwrap();
-    let out = ingest(
-        &replay,
-        dir.path(),
-        &[
-            "oai",
-            "--set",
-            "cs",
-            "--from",
-            "2024-01-25",
-            "--prefix",
-            "oai_dc",
-        ],
-    )
-    .await;
+    let out = ingest(&replay, dir.path(), &CS_HARVEST).await;
     assert!(out.status.success(), "{out:?}");
     let queries = replay.queries();
     assert_eq!(queries.len(), 2, "{queries:?}");
@@ -132,16 +137,11 @@ async fn an_http_400_from_arxiv_is_reported_and_leaves_the_store_untouched() {
     let store = SqliteStore::open(dir.path()).await.unwrap();
     let before = store.listing(&"2511.22699".parse().unwrap()).await.unwrap();
 
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"));
-    let out = cmd
+    let out = command(&replay, dir.path(), &["arxiv", "--ids", "2511.22699"])
         .env(
             "DAILYPAPERS_ARXIV_API_URL",
             replay.url("/refusing/api/query").as_str(),
         )
-        .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["ingest", "arxiv", "--ids", "2511.22699"])
         .output()
         .await
         .unwrap();
@@ -162,15 +162,12 @@ async fn an_http_400_from_arxiv_is_reported_and_leaves_the_store_untouched() {
 async fn a_refusal_halfway_keeps_the_pages_already_stored() {
     let replay = Replay::start(ManualClock::new()).await;
     let dir = tempfile::tempdir().unwrap();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"))
+    let args = ["arxiv", "--query", "testing", "--max", "200"];
+    let out = command(&replay, dir.path(), &args)
         .env(
             "DAILYPAPERS_ARXIV_API_URL",
             replay.url("/refusing-later/api/query").as_str(),
         )
-        .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["ingest", "arxiv", "--query", "testing", "--max", "200"])
         .output()
         .await
         .unwrap();
@@ -194,27 +191,15 @@ async fn a_refusal_halfway_keeps_the_pages_already_stored() {
 async fn an_interrupted_harvest_resumes_from_its_last_stored_page() {
     let replay = Replay::start(ManualClock::new()).await;
     let dir = tempfile::tempdir().unwrap();
-    let harvest = [
-        "oai",
-        "--set",
-        "cs",
-        "--from",
-        "2024-01-25",
-        "--prefix",
-        "oai_dc",
-    ];
-    let run = |base: &'static str| {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"));
-        cmd.env("DAILYPAPERS_ARXIV_OAI_URL", replay.url(base).as_str())
-            .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("ingest")
-            .args(harvest);
-        cmd
-    };
     // The first page is stored, then the connection is lost.
-    let out = run("/interrupted/oai2").output().await.unwrap();
+    let out = command(&replay, dir.path(), &CS_HARVEST)
+        .env(
+            "DAILYPAPERS_ARXIV_OAI_URL",
+            replay.url("/interrupted/oai2").as_str(),
+        )
+        .output()
+        .await
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let store = SqliteStore::open(dir.path()).await.unwrap();
     assert_eq!(store.counts().await.unwrap().papers, 5);
@@ -228,7 +213,7 @@ async fn an_interrupted_harvest_resumes_from_its_last_stored_page() {
     );
     // The same command again starts from the saved token, not from the top.
     let before = replay.queries().len();
-    let out = run("/oai2").output().await.unwrap();
+    let out = ingest(&replay, dir.path(), &CS_HARVEST).await;
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("resuming"));
     let queries = replay.queries();

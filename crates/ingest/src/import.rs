@@ -30,16 +30,6 @@ pub trait Progress: Send + Sync {
     fn message(&self, text: String);
 }
 
-/// A progress sink that shows nothing.
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn set_length(&self, _: u64) {}
-    fn set_position(&self, _: u64) {}
-    fn advance(&self, _: u64) {}
-    fn message(&self, _: String) {}
-}
-
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {

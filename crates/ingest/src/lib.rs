@@ -25,4 +25,4 @@ pub mod snapshot;
 mod xml;
 
 pub use error::{Rejected, SourceError};
-pub use import::{Importer, NoProgress, Progress, Summary};
+pub use import::{Importer, Progress, Summary};
