@@ -19,7 +19,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite};
 
-use crate::{Counts, FeedQuery, ImportOutcome, Store, StoreError};
+use crate::{
+    Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, NewEmbedding, PaperChange,
+    Store, StoreError, StoredEmbedding,
+};
 
 /// The database file name inside the data directory.
 pub const DATABASE_FILE: &str = "dailypapers.sqlite3";
@@ -88,6 +91,38 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Embeddings are stored as little-endian f16: half the size of f32, and
+/// far more precise than the cosine ranking needs.
+mod vector {
+    use half::f16;
+
+    pub fn encode(v: &[f32]) -> Vec<u8> {
+        v.iter()
+            .flat_map(|x| f16::from_f32(*x).to_le_bytes())
+            .collect()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<Vec<f32>> {
+        if bytes.len() % 2 != 0 {
+            return None;
+        }
+        Some(
+            bytes
+                .chunks_exact(2)
+                .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+        )
     }
 }
 
@@ -187,12 +222,14 @@ impl Store for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let mut stored_papers: HashMap<String, String> = HashMap::new();
         let rows = sqlx::query(
-            "SELECT id, data FROM papers WHERE id IN (SELECT value FROM json_each(?1))",
+            "SELECT id, doc, data FROM papers WHERE id IN (SELECT value FROM json_each(?1))",
         )
         .bind(&ids_json)
         .fetch_all(&mut *tx)
         .await?;
+        let mut stored_docs: HashMap<String, i64> = HashMap::new();
         for row in rows {
+            stored_docs.insert(row.try_get("id")?, row.try_get("doc")?);
             stored_papers.insert(row.try_get("id")?, row.try_get("data")?);
         }
         let mut stored_entries: HashMap<String, String> = HashMap::new();
@@ -253,12 +290,36 @@ impl Store for SqliteStore {
             }
         }
 
-        for chunk in papers_out.chunks(ROWS_PER_STATEMENT) {
+        // New papers take the next document numbers; every written paper takes
+        // the next sequence numbers (one writer, so no two batches share them).
+        let (max_doc, max_seq): (i64, i64) =
+            sqlx::query_as("SELECT coalesce(max(doc), 0), coalesce(max(seq), 0) FROM papers")
+                .fetch_one(&mut *tx)
+                .await?;
+        let mut next_doc = max_doc;
+        let mut next_seq = max_seq;
+        let numbered: Vec<(i64, i64, Paper, String)> = papers_out
+            .into_iter()
+            .map(|(p, json)| {
+                next_seq += 1;
+                let doc = match stored_docs.get(p.id.as_str()) {
+                    Some(doc) => *doc,
+                    None => {
+                        next_doc += 1;
+                        next_doc
+                    }
+                };
+                (doc, next_seq, p, json)
+            })
+            .collect();
+        for chunk in numbered.chunks(ROWS_PER_STATEMENT) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO papers (id, search_text, primary_category, organization, published_at, upvotes, data) ",
+                "INSERT INTO papers (doc, seq, id, search_text, primary_category, organization, published_at, upvotes, data) ",
             );
-            q.push_values(chunk, |mut b, (p, json)| {
-                b.push_bind(p.id.as_str())
+            q.push_values(chunk, |mut b, (doc, seq, p, json)| {
+                b.push_bind(*doc)
+                    .push_bind(*seq)
+                    .push_bind(p.id.as_str())
                     .push_bind(search_text(p))
                     .push_bind(p.primary_category())
                     .push_bind(p.organization.as_ref().map(|o| o.name.as_str()))
@@ -267,7 +328,7 @@ impl Store for SqliteStore {
                     .push_bind(json);
             });
             q.push(
-                " ON CONFLICT (id) DO UPDATE SET search_text = excluded.search_text, \
+                " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, search_text = excluded.search_text, \
                  primary_category = excluded.primary_category, organization = excluded.organization, \
                  published_at = excluded.published_at, upvotes = excluded.upvotes, data = excluded.data",
             );
@@ -442,6 +503,185 @@ impl Store for SqliteStore {
     async fn close(&self) {
         self.readers.close().await;
         self.writer.close().await;
+    }
+
+    async fn changed_papers(
+        &self,
+        after_seq: u64,
+        limit: u64,
+    ) -> Result<Vec<PaperChange>, StoreError> {
+        let rows =
+            sqlx::query("SELECT doc, seq, data FROM papers WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+                .bind(to_i64(after_seq))
+                .bind(to_i64(limit))
+                .fetch_all(&self.readers)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PaperChange {
+                    doc: to_u64(row.try_get("doc")?),
+                    seq: to_u64(row.try_get("seq")?),
+                    paper: from_json("paper", row.try_get("data")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn max_seq(&self) -> Result<u64, StoreError> {
+        let seq: i64 = sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM papers")
+            .fetch_one(&self.readers)
+            .await?;
+        Ok(to_u64(seq))
+    }
+
+    async fn paper_doc(&self, id: &ArxivId) -> Result<Option<u64>, StoreError> {
+        let doc: Option<i64> = sqlx::query_scalar("SELECT doc FROM papers WHERE id = ?1")
+            .bind(id.as_str())
+            .fetch_optional(&self.readers)
+            .await?;
+        Ok(doc.map(to_u64))
+    }
+
+    async fn listings_by_doc(&self, docs: &[u64]) -> Result<Vec<(u64, Listing)>, StoreError> {
+        if docs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT p.doc AS doc, {LISTING_COLUMNS} FROM papers p LEFT JOIN listings l ON l.paper_id = p.id \
+             WHERE p.doc IN (SELECT value FROM json_each(?1))"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(to_json(&docs))
+            .fetch_all(&self.readers)
+            .await?;
+        let mut found: HashMap<u64, Listing> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            found.insert(to_u64(row.try_get("doc")?), listing_from_row(row)?);
+        }
+        Ok(docs
+            .iter()
+            .filter_map(|d| found.remove(d).map(|l| (*d, l)))
+            .collect())
+    }
+
+    async fn embedding_work(
+        &self,
+        model: &str,
+        after_doc: u64,
+        limit: u64,
+    ) -> Result<Vec<EmbeddingWork>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.doc AS doc, p.seq AS seq, p.data AS data, \
+                    CASE WHEN e.model = ?2 THEN e.text_hash END AS text_hash \
+             FROM papers p LEFT JOIN embeddings e ON e.doc = p.doc \
+             WHERE p.doc > ?1 AND (e.doc IS NULL OR e.model <> ?2 OR e.paper_seq < p.seq) \
+             ORDER BY p.doc LIMIT ?3",
+        )
+        .bind(to_i64(after_doc))
+        .bind(model)
+        .bind(to_i64(limit))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let hash: Option<i64> = row.try_get("text_hash")?;
+                Ok(EmbeddingWork {
+                    doc: to_u64(row.try_get("doc")?),
+                    seq: to_u64(row.try_get("seq")?),
+                    paper: from_json("paper", row.try_get("data")?)?,
+                    stored_text_hash: hash.map(|h| h as u64),
+                })
+            })
+            .collect()
+    }
+
+    async fn save_embeddings(&self, model: &str, rows: &[NewEmbedding]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.writer.begin().await?;
+        let max_rev: i64 = sqlx::query_scalar("SELECT coalesce(max(rev), 0) FROM embeddings")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut rev = max_rev;
+        for row in rows {
+            match &row.vector {
+                Some(v) => {
+                    rev += 1;
+                    sqlx::query(
+                        "INSERT INTO embeddings (doc, model, text_hash, paper_seq, rev, vector) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (doc) DO UPDATE SET \
+                         model = excluded.model, text_hash = excluded.text_hash, \
+                         paper_seq = excluded.paper_seq, rev = excluded.rev, vector = excluded.vector",
+                    )
+                    .bind(to_i64(row.doc))
+                    .bind(model)
+                    .bind(row.text_hash as i64)
+                    .bind(to_i64(row.paper_seq))
+                    .bind(rev)
+                    .bind(vector::encode(v))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "UPDATE embeddings SET paper_seq = ?3 \
+                         WHERE doc = ?1 AND model = ?2 AND paper_seq < ?3",
+                    )
+                    .bind(to_i64(row.doc))
+                    .bind(model)
+                    .bind(to_i64(row.paper_seq))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn embeddings_since(
+        &self,
+        model: &str,
+        after_rev: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEmbedding>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT doc, rev, vector FROM embeddings WHERE rev > ?1 AND model = ?2 ORDER BY rev LIMIT ?3",
+        )
+        .bind(to_i64(after_rev))
+        .bind(model)
+        .bind(to_i64(limit))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let doc = to_u64(row.try_get("doc")?);
+                let bytes: &[u8] = row.try_get("vector")?;
+                Ok(StoredEmbedding {
+                    doc,
+                    rev: to_u64(row.try_get("rev")?),
+                    vector: vector::decode(bytes).ok_or_else(|| {
+                        StoreError::Corrupt(format!("embedding of document {doc}: odd length"))
+                    })?,
+                })
+            })
+            .collect()
+    }
+
+    async fn embedding_progress(&self, model: &str) -> Result<EmbeddingProgress, StoreError> {
+        let (done, total): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM embeddings e JOIN papers p ON p.doc = e.doc \
+                     WHERE e.model = ?1 AND e.paper_seq >= p.seq), \
+                    (SELECT count(*) FROM papers)",
+        )
+        .bind(model)
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(EmbeddingProgress {
+            done: to_u64(done),
+            total: to_u64(total),
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dailypapers_domain::{Author, FeedEntry, FeedSort, Listing, Organization, Paper, Submitter};
-use dailypapers_store::{FeedQuery, ImportOutcome, SqliteStore, Store};
+use dailypapers_store::{FeedQuery, ImportOutcome, NewEmbedding, SqliteStore, Store};
 use sqlx::Connection;
 
 fn day(s: &str) -> NaiveDate {
@@ -380,6 +380,138 @@ async fn checkpoints_are_saved_and_cleared(store: Arc<dyn Store>) {
     assert_eq!(store.checkpoint("oai:cs").await.unwrap(), None);
 }
 
+async fn writes_are_numbered_for_the_indexes_to_follow(store: Arc<dyn Store>) {
+    assert_eq!(store.max_seq().await.unwrap(), 0);
+    let a = paper("2501.00001", "First", Some(1));
+    let b = paper("2501.00002", "Second", Some(2));
+    store
+        .import(vec![
+            Listing::paper_only(a.clone()),
+            Listing::paper_only(b.clone()),
+        ])
+        .await
+        .unwrap();
+    let changes = store.changed_papers(0, 100).await.unwrap();
+    assert_eq!(changes.len(), 2);
+    let (doc_a, doc_b) = (changes[0].doc, changes[1].doc);
+    assert_ne!(doc_a, doc_b);
+    assert!(changes[0].seq < changes[1].seq);
+    let seen = store.max_seq().await.unwrap();
+    assert_eq!(seen, changes[1].seq);
+
+    // Re-importing the same records writes nothing, so nothing is new to index.
+    store
+        .import(vec![Listing::paper_only(a.clone())])
+        .await
+        .unwrap();
+    assert!(store.changed_papers(seen, 100).await.unwrap().is_empty());
+
+    // A change to one paper shows up once, under the same document number.
+    let mut a2 = a.clone();
+    a2.upvotes = Some(9);
+    store.import(vec![Listing::paper_only(a2)]).await.unwrap();
+    let changes = store.changed_papers(seen, 100).await.unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!((changes[0].doc, changes[0].paper.upvotes), (doc_a, Some(9)));
+    assert_eq!(store.paper_doc(&a.id).await.unwrap(), Some(doc_a));
+
+    // Look-ups by document number keep the order asked and skip unknown numbers.
+    let found = store
+        .listings_by_doc(&[doc_b, 999_999, doc_a])
+        .await
+        .unwrap();
+    let ids: Vec<_> = found
+        .iter()
+        .map(|(d, l)| (*d, l.paper.id.as_str().to_owned()))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            (doc_b, "2501.00002".to_owned()),
+            (doc_a, "2501.00001".to_owned())
+        ]
+    );
+}
+
+async fn embeddings_are_kept_per_model_and_follow_the_papers(store: Arc<dyn Store>) {
+    let a = paper("2501.00001", "First", Some(1));
+    let b = paper("2501.00002", "Second", Some(2));
+    store
+        .import(vec![
+            Listing::paper_only(a.clone()),
+            Listing::paper_only(b.clone()),
+        ])
+        .await
+        .unwrap();
+    let work = store.embedding_work("m1", 0, 10).await.unwrap();
+    assert_eq!(work.len(), 2);
+    assert!(work.iter().all(|w| w.stored_text_hash.is_none()));
+    assert_eq!(store.embedding_progress("m1").await.unwrap().done, 0);
+
+    let v: Vec<f32> = (0..384).map(|i| (i as f32 / 384.0) - 0.5).collect();
+    let rows: Vec<NewEmbedding> = work
+        .iter()
+        .map(|w| NewEmbedding {
+            doc: w.doc,
+            paper_seq: w.seq,
+            text_hash: 42,
+            vector: Some(v.clone()),
+        })
+        .collect();
+    store.save_embeddings("m1", &rows).await.unwrap();
+    assert!(store.embedding_work("m1", 0, 10).await.unwrap().is_empty());
+    let progress = store.embedding_progress("m1").await.unwrap();
+    assert_eq!((progress.done, progress.total), (2, 2));
+
+    // Stored as f16: within f16 precision of what was saved, in write order.
+    let stored = store.embeddings_since("m1", 0, 10).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored[0].rev < stored[1].rev);
+    for (x, y) in stored[0].vector.iter().zip(&v) {
+        assert!((x - y).abs() < 1e-3, "{x} vs {y}");
+    }
+    assert!(
+        store
+            .embeddings_since("m1", stored[1].rev, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Another model has everything still to do, and sees none of m1's vectors.
+    assert_eq!(store.embedding_work("m2", 0, 10).await.unwrap().len(), 2);
+    assert!(
+        store
+            .embeddings_since("m2", 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A paper that changes is due again, with the hash of its stored vector.
+    let mut a2 = a.clone();
+    a2.upvotes = Some(7);
+    store.import(vec![Listing::paper_only(a2)]).await.unwrap();
+    let work = store.embedding_work("m1", 0, 10).await.unwrap();
+    assert_eq!(work.len(), 1);
+    assert_eq!(work[0].stored_text_hash, Some(42));
+    // Checking it without a new vector settles it and keeps the vector.
+    store
+        .save_embeddings(
+            "m1",
+            &[NewEmbedding {
+                doc: work[0].doc,
+                paper_seq: work[0].seq,
+                text_hash: 42,
+                vector: None,
+            }],
+        )
+        .await
+        .unwrap();
+    assert!(store.embedding_work("m1", 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.embeddings_since("m1", 0, 10).await.unwrap().len(), 2);
+}
+
 macro_rules! conformance {
     ($($check:ident),* $(,)?) => {
         mod sqlite {
@@ -404,6 +536,8 @@ conformance!(
     feed_days_navigate_over_gaps,
     keyword_match_needs_every_word,
     checkpoints_are_saved_and_cleared,
+    writes_are_numbered_for_the_indexes_to_follow,
+    embeddings_are_kept_per_model_and_follow_the_papers,
 );
 
 #[tokio::test]

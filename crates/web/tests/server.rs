@@ -12,7 +12,10 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use common::*;
 use dailypapers_domain::{ArxivId, Listing, Organization};
-use dailypapers_store::{Counts, FeedQuery, ImportOutcome, SqliteStore, Store, StoreError};
+use dailypapers_store::{
+    Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, NewEmbedding, PaperChange,
+    SqliteStore, Store, StoreError, StoredEmbedding,
+};
 use dailypapers_web::{AppState, WebConfig, router};
 
 /// A store whose `counts` always fails and whose `ping` fails on demand.
@@ -57,6 +60,40 @@ impl Store for ProbedStore {
     }
     async fn set_checkpoint(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
         self.inner.set_checkpoint(key, value).await
+    }
+    async fn changed_papers(&self, after: u64, limit: u64) -> Result<Vec<PaperChange>, StoreError> {
+        self.inner.changed_papers(after, limit).await
+    }
+    async fn max_seq(&self) -> Result<u64, StoreError> {
+        self.inner.max_seq().await
+    }
+    async fn paper_doc(&self, id: &ArxivId) -> Result<Option<u64>, StoreError> {
+        self.inner.paper_doc(id).await
+    }
+    async fn listings_by_doc(&self, docs: &[u64]) -> Result<Vec<(u64, Listing)>, StoreError> {
+        self.inner.listings_by_doc(docs).await
+    }
+    async fn embedding_work(
+        &self,
+        model: &str,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<EmbeddingWork>, StoreError> {
+        self.inner.embedding_work(model, after, limit).await
+    }
+    async fn save_embeddings(&self, model: &str, rows: &[NewEmbedding]) -> Result<(), StoreError> {
+        self.inner.save_embeddings(model, rows).await
+    }
+    async fn embeddings_since(
+        &self,
+        model: &str,
+        after: u64,
+        limit: u64,
+    ) -> Result<Vec<StoredEmbedding>, StoreError> {
+        self.inner.embeddings_since(model, after, limit).await
+    }
+    async fn embedding_progress(&self, model: &str) -> Result<EmbeddingProgress, StoreError> {
+        self.inner.embedding_progress(model).await
     }
     async fn counts(&self) -> Result<Counts, StoreError> {
         Err(broken("counting"))
