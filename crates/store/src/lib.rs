@@ -143,10 +143,6 @@ pub trait Store: Send + Sync + 'static {
         day: NaiveDate,
     ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), StoreError>;
 
-    /// Papers whose title, abstract, authors or id contain every word of `query`
-    /// (a plain keyword match), most upvoted first.
-    async fn keyword_match(&self, query: &str, limit: u64) -> Result<Vec<Listing>, StoreError>;
-
     /// An organisation by handle.
     async fn organization(&self, name: &str) -> Result<Option<Organization>, StoreError>;
 

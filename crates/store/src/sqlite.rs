@@ -148,21 +148,6 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-/// The lower-cased text the plain keyword match looks in.
-fn search_text(p: &Paper) -> String {
-    let mut s = String::with_capacity(p.title.len() + p.summary.len() + 64);
-    s.push_str(p.id.as_str());
-    s.push(' ');
-    s.push_str(&p.title);
-    s.push(' ');
-    s.push_str(&p.summary);
-    for a in &p.authors {
-        s.push(' ');
-        s.push_str(&a.name);
-    }
-    s.to_lowercase()
-}
-
 /// A listing as a newer record of it says, except that the comment count
 /// only grows (replaying an old recording does not take comments away).
 fn merge_entry(stored: Option<&FeedEntry>, incoming: Option<FeedEntry>) -> Option<FeedEntry> {
@@ -314,13 +299,12 @@ impl Store for SqliteStore {
             .collect();
         for chunk in numbered.chunks(ROWS_PER_STATEMENT) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO papers (doc, seq, id, search_text, primary_category, organization, published_at, upvotes, data) ",
+                "INSERT INTO papers (doc, seq, id, primary_category, organization, published_at, upvotes, data) ",
             );
             q.push_values(chunk, |mut b, (doc, seq, p, json)| {
                 b.push_bind(*doc)
                     .push_bind(*seq)
                     .push_bind(p.id.as_str())
-                    .push_bind(search_text(p))
                     .push_bind(p.primary_category())
                     .push_bind(p.organization.as_ref().map(|o| o.name.as_str()))
                     .push_bind(p.published_at.map(timestamp))
@@ -328,7 +312,7 @@ impl Store for SqliteStore {
                     .push_bind(json);
             });
             q.push(
-                " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, search_text = excluded.search_text, \
+                " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, \
                  primary_category = excluded.primary_category, organization = excluded.organization, \
                  published_at = excluded.published_at, upvotes = excluded.upvotes, data = excluded.data",
             );
@@ -432,29 +416,6 @@ impl Store for SqliteStore {
             prev.as_deref().map(parse_day).transpose()?,
             next.as_deref().map(parse_day).transpose()?,
         ))
-    }
-
-    async fn keyword_match(&self, query: &str, limit: u64) -> Result<Vec<Listing>, StoreError> {
-        let words: Vec<String> = query
-            .split_whitespace()
-            .map(|w| w.to_lowercase())
-            .take(16)
-            .collect();
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "SELECT {LISTING_COLUMNS} FROM papers p LEFT JOIN listings l ON l.paper_id = p.id WHERE 1 = 1"
-        ));
-        for w in words {
-            q.push(" AND instr(p.search_text, ")
-                .push_bind(w)
-                .push(") > 0");
-        }
-        q.push(" ORDER BY p.upvotes DESC, p.published_at DESC, p.id LIMIT ")
-            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-        let rows = q.build().fetch_all(&self.readers).await?;
-        rows.iter().map(listing_from_row).collect()
     }
 
     async fn organization(&self, name: &str) -> Result<Option<Organization>, StoreError> {

@@ -346,22 +346,6 @@ async fn feed_days_navigate_over_gaps(store: Arc<dyn Store>) {
     assert_eq!((prev, next), (Some(day("2025-12-01")), None));
 }
 
-async fn keyword_match_needs_every_word(store: Arc<dyn Store>) {
-    sample(&*store).await;
-    let hits = store.keyword_match("votes LOW", 10).await.unwrap();
-    assert_eq!(ids(&hits), ["2511.00001", "2511.00003"]);
-    let hits = store.keyword_match("turing jupiters", 10).await.unwrap();
-    assert_eq!(ids(&hits), ["astro-ph/0601001"]);
-    assert!(
-        store
-            .keyword_match("nothing-like-this", 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(store.keyword_match("   ", 10).await.unwrap().is_empty());
-}
-
 async fn checkpoints_are_saved_and_cleared(store: Arc<dyn Store>) {
     assert_eq!(store.checkpoint("oai:cs").await.unwrap(), None);
     store
@@ -534,7 +518,6 @@ conformance!(
     reimporting_changes_nothing_and_updates_are_counted,
     records_of_one_paper_in_one_batch_are_one_paper,
     feed_days_navigate_over_gaps,
-    keyword_match_needs_every_word,
     checkpoints_are_saved_and_cleared,
     writes_are_numbered_for_the_indexes_to_follow,
     embeddings_are_kept_per_model_and_follow_the_papers,

@@ -25,3 +25,7 @@ CREATE TABLE embeddings (
 ) STRICT;
 
 CREATE INDEX embeddings_rev ON embeddings (rev);
+
+-- The keyword index (tantivy, beside the database) replaces the plain
+-- substring match over this column.
+ALTER TABLE papers DROP COLUMN search_text;
