@@ -1,0 +1,88 @@
+//! Keeping the indexes up with the store while the server runs: a loop
+//! that indexes new and changed papers, embeds what is missing (saving
+//! each batch, so the work survives a restart) and saves the vector index.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::engine::SearchEngine;
+
+/// How often the loop looks for new work.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+/// The vector index is saved at most this often while papers keep coming.
+const SAVE_EVERY: Duration = Duration::from_secs(600);
+/// Embedding progress is logged at most this often.
+const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Runs until `shutdown` resolves. Each step's errors are logged, and the
+/// next step tries again. With `embed` false, papers are not embedded here
+/// (another process, `dailypapers embed`, may do it); the vector index still
+/// follows the stored embeddings.
+pub async fn keep_up(
+    engine: Arc<SearchEngine>,
+    every: Duration,
+    embed: bool,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let mut last_save: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = step(&engine, embed, &mut last_save) => {}
+        }
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+    // Keep what was added since the last save for the next start.
+    if let Err(e) = engine.save_vectors().await {
+        tracing::warn!(error = %e, "could not save the vector index");
+    }
+}
+
+async fn step(engine: &SearchEngine, embed: bool, last_save: &mut Option<Instant>) {
+    match engine.catch_up_keyword().await {
+        Ok(Some(n)) if n > 0 => tracing::info!(papers = n, "keyword index updated"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "keyword indexing failed"),
+    }
+    if engine.model().is_none() {
+        return;
+    }
+    let added = match engine.catch_up_vectors().await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!(error = %e, "loading embeddings failed");
+            0
+        }
+    };
+    let logged = std::sync::Mutex::new(Instant::now());
+    let progress = |p: dailypapers_store::EmbeddingProgress| {
+        let mut at = logged.lock().expect("log clock");
+        if at.elapsed() >= LOG_EVERY {
+            *at = Instant::now();
+            tracing::info!(done = p.done, total = p.total, "embedding papers");
+        }
+    };
+    if embed {
+        match engine.embed_pending(&progress).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(papers = n, "embedded papers"),
+            Err(e) => tracing::error!(error = %e, "embedding failed"),
+        }
+    }
+    let added = added
+        + engine.catch_up_vectors().await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "loading embeddings failed");
+            0
+        });
+    let due = last_save.is_none_or(|t| t.elapsed() >= SAVE_EVERY);
+    if added > 0 && due {
+        match engine.save_vectors().await {
+            Ok(_) => *last_save = Some(Instant::now()),
+            Err(e) => tracing::warn!(error = %e, "could not save the vector index"),
+        }
+    }
+}
