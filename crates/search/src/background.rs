@@ -13,6 +13,10 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 const SAVE_EVERY: Duration = Duration::from_secs(600);
 /// Embedding progress is logged at most this often.
 const LOG_EVERY: Duration = Duration::from_secs(10);
+/// One step embeds for about this long, so that new papers are
+/// keyword-indexed and new vectors searchable while a large backlog is
+/// being embedded.
+const EMBED_STEP: Duration = Duration::from_secs(30);
 
 /// Runs until `shutdown` resolves. Each step's errors are logged, and the
 /// next step tries again. With `embed` false, papers are not embedded here
@@ -27,9 +31,13 @@ pub async fn keep_up(
     tokio::pin!(shutdown);
     let mut last_save: Option<Instant> = None;
     loop {
-        tokio::select! {
+        let busy = tokio::select! {
             _ = &mut shutdown => break,
-            _ = step(&engine, embed, &mut last_save) => {}
+            busy = step(&engine, embed, &mut last_save) => busy,
+        };
+        if busy {
+            // A backlog is being embedded: go on without waiting.
+            continue;
         }
         tokio::select! {
             _ = &mut shutdown => break,
@@ -42,14 +50,15 @@ pub async fn keep_up(
     }
 }
 
-async fn step(engine: &SearchEngine, embed: bool, last_save: &mut Option<Instant>) {
+/// One round; true when it embedded papers, so that more may be waiting.
+async fn step(engine: &SearchEngine, embed: bool, last_save: &mut Option<Instant>) -> bool {
     match engine.catch_up_keyword().await {
         Ok(Some(n)) if n > 0 => tracing::info!(papers = n, "keyword index updated"),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "keyword indexing failed"),
     }
     if engine.model().is_none() {
-        return;
+        return false;
     }
     let added = match engine.catch_up_vectors().await {
         Ok(n) => n,
@@ -66,10 +75,14 @@ async fn step(engine: &SearchEngine, embed: bool, last_save: &mut Option<Instant
             tracing::info!(done = p.done, total = p.total, "embedding papers");
         }
     };
+    let mut embedded = 0;
     if embed {
-        match engine.embed_pending(&progress).await {
+        match engine.embed_pending_for(&progress, Some(EMBED_STEP)).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(papers = n, "embedded papers"),
+            Ok(n) => {
+                embedded = n;
+                tracing::info!(papers = n, "embedded papers");
+            }
             Err(e) => tracing::error!(error = %e, "embedding failed"),
         }
     }
@@ -85,4 +98,5 @@ async fn step(engine: &SearchEngine, embed: bool, last_save: &mut Option<Instant
             Err(e) => tracing::warn!(error = %e, "could not save the vector index"),
         }
     }
+    embedded > 0
 }

@@ -82,6 +82,20 @@ pub struct SearchRequest {
     pub limit: usize,
 }
 
+impl SearchRequest {
+    /// The first `limit` results for `query` in `mode`, by relevance, unfiltered.
+    pub fn new(query: SearchQuery, mode: Mode, limit: usize) -> Self {
+        SearchRequest {
+            query,
+            mode,
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+            offset: 0,
+            limit,
+        }
+    }
+}
+
 /// One result: the paper with its listing, its score in the ranking that
 /// ordered it, and the title and abstract with the query's words marked.
 #[derive(Clone, Debug)]
@@ -451,6 +465,17 @@ impl SearchEngine {
         &self,
         progress: &(dyn Fn(EmbeddingProgress) + Sync),
     ) -> Result<u64, EngineError> {
+        self.embed_pending_for(progress, None).await
+    }
+
+    /// [`Self::embed_pending`], returning after the batch that passes
+    /// `budget` (the rest is left for the next call).
+    pub async fn embed_pending_for(
+        &self,
+        progress: &(dyn Fn(EmbeddingProgress) + Sync),
+        budget: Option<std::time::Duration>,
+    ) -> Result<u64, EngineError> {
+        let started = std::time::Instant::now();
         let semantic = self
             .semantic
             .as_ref()
@@ -458,7 +483,7 @@ impl SearchEngine {
         let mut embedded = 0;
         let mut after = 0;
         loop {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.stop.load(Ordering::Relaxed) || budget.is_some_and(|b| started.elapsed() >= b) {
                 return Ok(embedded);
             }
             let work = self

@@ -25,6 +25,9 @@ pub enum AppError {
     BadRequest(String),
     /// Nothing at this address.
     NotFound(String),
+    /// A part the request needs cannot answer now; the message says why
+    /// and what fixes it.
+    Unavailable(String),
     /// Something failed on our side (already logged).
     Internal,
 }
@@ -45,13 +48,14 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
-            AppError::BadRequest(m) | AppError::NotFound(m) => m,
+            AppError::BadRequest(m) | AppError::NotFound(m) | AppError::Unavailable(m) => m,
             AppError::Internal => INTERNAL_MESSAGE,
         }
     }
@@ -60,6 +64,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => "Bad request",
             AppError::NotFound(_) => "Not found",
+            AppError::Unavailable(_) => "Unavailable",
             AppError::Internal => "Server error",
         }
     }
@@ -69,6 +74,26 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "store query failed");
         AppError::Internal
+    }
+}
+
+impl From<dailypapers_search::EngineError> for AppError {
+    fn from(e: dailypapers_search::EngineError) -> Self {
+        match e {
+            dailypapers_search::EngineError::SemanticUnavailable(_) => {
+                AppError::Unavailable(e.to_string())
+            }
+            other => {
+                tracing::error!(error = %other, "search failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+impl From<dailypapers_search::query::QueryError> for AppError {
+    fn from(e: dailypapers_search::query::QueryError) -> Self {
+        AppError::BadRequest(format!("invalid q: {e}"))
     }
 }
 

@@ -3,8 +3,8 @@
 //!
 //! Every route is listed in one place, [`routes`]. Handlers are thin: they
 //! parse request parameters into domain types (a bad parameter is a 400 that
-//! says which one and what format is expected), ask the [`Store`] once or
-//! twice, and render — HTML with askama templates compiled into the binary,
+//! says which one and what format is expected), ask the [`Store`] or the
+//! [`SearchEngine`] once or twice, and render — HTML with askama templates compiled into the binary,
 //! JSON with serde in the shapes the official `huggingface_hub` client reads.
 //!
 //! Each request is logged through `tracing` under the `tower_http` target:
@@ -22,8 +22,12 @@
 //! use dailypapers_store::SqliteStore;
 //! use dailypapers_web::{router, AppState, WebConfig};
 //!
-//! let store = SqliteStore::open(std::path::Path::new("data")).await?;
-//! let state = AppState { store: Arc::new(store), config: Arc::new(WebConfig::default()) };
+//! use dailypapers_search::{EngineOptions, SearchEngine};
+//!
+//! let data = std::path::Path::new("data");
+//! let store: Arc<dyn dailypapers_store::Store> = Arc::new(SqliteStore::open(data).await?);
+//! let search = Arc::new(SearchEngine::open(store.clone(), data, EngineOptions::default())?);
+//! let state = AppState { store, search, config: Arc::new(WebConfig::default()) };
 //! let listener = std::net::TcpListener::bind("127.0.0.1:8080")?;
 //! // hand `router(state)` to `axum::serve` with a tokio listener
 //! # let _ = (listener, router(state)); Ok(()) }
@@ -32,6 +36,7 @@
 use std::sync::Arc;
 
 use dailypapers_domain::FeedTimeZone;
+use dailypapers_search::SearchEngine;
 use dailypapers_store::Store;
 
 pub mod api;
@@ -40,6 +45,7 @@ pub mod cache;
 pub mod error;
 pub mod pages;
 pub mod routes;
+pub mod search_params;
 mod view;
 
 pub use error::AppError;
@@ -70,9 +76,11 @@ impl Default for WebConfig {
     }
 }
 
-/// Shared by every handler: the store and the configuration.
+/// Shared by every handler: the store, the search engine over it, and the
+/// configuration.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub search: Arc<SearchEngine>,
     pub config: Arc<WebConfig>,
 }

@@ -7,12 +7,15 @@
 //! | `GET /week/{YYYY-Www}` | one ISO week |
 //! | `GET /month/{YYYY-MM}` | one month |
 //! | `GET /papers/{id}` | one paper (old-style ids contain a slash); other id forms and arXiv URLs redirect to it |
-//! | `GET /search?q=` | search results |
+//! | `GET /search?q=&mode=&from=&to=&category=&org=&sort=&page=` | the search page: hybrid, keyword or semantic, with filters |
 //! | `GET /static/style.css` | the stylesheet |
 //! | `GET /healthz` | `ok` when the store answers a ping |
 //! | `GET /api/daily_papers` | the feed as Hugging Face-compatible JSON |
-//! | `GET /api/papers/search?q=&limit=` | search results as JSON |
+//! | `GET /api/papers/search?q=&limit=` | hybrid search results as Hugging Face-compatible JSON |
+//! | `GET /api/search?q=&mode=&from=&to=&category=&org=&sort=&limit=&offset=` | search with totals, scores and snippets |
+//! | `GET /api/search/status` | how far the search indexes are behind the store |
 //! | `GET /api/papers/{id}` | one paper as JSON (any id form or arXiv URL) |
+//! | `GET /api/papers/{id}/similar?limit=` | the papers nearest in meaning |
 //!
 //! Anything else is a 404: an HTML page, or JSON under `/api`. The feed
 //! pages and `/api/daily_papers` go through a short response cache
@@ -61,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(assets::style_css))
         .route("/healthz", get(healthz))
         .route("/api/papers/search", get(api::search::search))
+        .route("/api/search", get(api::find::search))
+        .route("/api/search/status", get(api::find::status))
         .route("/api/papers/{*id}", get(api::papers::show))
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(

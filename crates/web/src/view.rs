@@ -227,6 +227,10 @@ pub struct Card<'a> {
     pub github_label: &'a str,
     pub github_stars: Option<String>,
     pub project_page: Option<&'a str>,
+    /// The title with the search's words marked (escaped HTML), on results.
+    pub title_html: Option<String>,
+    /// The abstract's passage that matched, words marked (escaped HTML).
+    pub excerpt_html: Option<String>,
 }
 
 /// How long a card's abstract excerpt is, in characters.
@@ -266,6 +270,8 @@ impl<'a> Card<'a> {
             github_label: github.map(github_label).unwrap_or_default(),
             github_stars: paper.github_stars.map(compact),
             project_page: safe_url(paper.project_page.as_deref()),
+            title_html: None,
+            excerpt_html: None,
         }
     }
 }

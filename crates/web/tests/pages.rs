@@ -469,10 +469,10 @@ async fn search_finds_papers_by_keyword() {
     assert!(r.body.contains("What are you looking for?"));
     let r = app.get("/search").await;
     assert_eq!(r.status, StatusCode::OK);
-    let long = "a".repeat(251);
+    let long = "a".repeat(1001);
     let r = app.get(&format!("/search?q={long}")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.body.contains("250 characters"));
+    assert!(r.body.contains("1000 characters"), "{}", r.body);
 }
 
 #[tokio::test]
@@ -574,6 +574,7 @@ async fn with_the_cache_turned_off_changes_show_at_once() {
     let mut app = app().await;
     app.router = dailypapers_web::router(dailypapers_web::AppState {
         store: app.store.clone(),
+        search: app.search.clone(),
         config: std::sync::Arc::new(dailypapers_web::WebConfig {
             cache_for: std::time::Duration::ZERO,
             ..Default::default()

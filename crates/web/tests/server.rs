@@ -49,9 +49,6 @@ impl Store for ProbedStore {
     ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), StoreError> {
         self.inner.neighbour_feed_days(day).await
     }
-    async fn keyword_match(&self, query: &str, limit: u64) -> Result<Vec<Listing>, StoreError> {
-        self.inner.keyword_match(query, limit).await
-    }
     async fn organization(&self, name: &str) -> Result<Option<Organization>, StoreError> {
         self.inner.organization(name).await
     }
@@ -120,6 +117,7 @@ async fn probed_app() -> (TestApp, Arc<ProbedStore>) {
     });
     let state = AppState {
         store: store.clone(),
+        search: test.search.clone(),
         config: Arc::new(WebConfig::default()),
     };
     let test = TestApp {

@@ -83,6 +83,31 @@ pub enum Sort {
     Upvotes,
 }
 
+impl Sort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Relevance => "relevance",
+            Sort::Newest => "newest",
+            Sort::Upvotes => "upvotes",
+        }
+    }
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "relevance" => Ok(Sort::Relevance),
+            "newest" | "date" => Ok(Sort::Newest),
+            "upvotes" => Ok(Sort::Upvotes),
+            other => Err(format!(
+                "unknown order {:?}: expected relevance, newest or upvotes",
+                other.chars().take(40).collect::<String>()
+            )),
+        }
+    }
+}
+
 /// One page of results.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeywordPage {

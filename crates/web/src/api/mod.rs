@@ -1,9 +1,11 @@
-//! The Hugging Face-compatible JSON API: `/api/daily_papers`,
+//! The JSON API: the Hugging Face-compatible `/api/daily_papers`,
 //! `/api/papers/search` and `/api/papers/{id}`, in the shapes the official
-//! `huggingface_hub` client reads (see [`hf_json`]). Errors are
+//! `huggingface_hub` client reads (see [`hf_json`]); and our own
+//! `/api/search` and `/api/papers/{id}/similar`. Errors are
 //! `{"error": "…"}` with a 400 that names the parameter and the expected format.
 
 pub mod daily_papers;
+pub mod find;
 pub mod hf_json;
 pub mod papers;
 pub mod search;

@@ -3,22 +3,46 @@
 //! Any id form arXiv uses (and an arXiv URL, and a trailing slash) is accepted
 //! and answered directly (HTTP clients do not all follow redirects); an
 //! unknown paper is a 404.
+//!
+//! `GET /api/papers/{id}/similar?limit=`: the papers nearest to it in
+//! meaning (the paper itself excluded), each with its cosine similarity;
+//! empty while the paper has no embedding yet.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use serde::{Deserialize, Serialize};
 
 use super::hf_json::HfPaper;
-use super::json;
+use super::{int_param, json};
 use crate::pages::paper::id_from_path;
 use crate::{AppError, AppState};
 
-/// `GET /api/papers/{*id}`.
+/// The most neighbours `/similar` returns.
+pub const MAX_SIMILAR: u64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SimilarParams {
+    limit: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Similar<'a> {
+    paper: HfPaper<'a>,
+    score: f32,
+}
+
+/// `GET /api/papers/{*id}` (and `{*id}/similar`).
 pub async fn show(
     State(state): State<AppState>,
     raw: Result<Path<String>, PathRejection>,
+    params: Result<Query<SimilarParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Path(raw) = raw?;
+    if let Some(paper) = raw.strip_suffix("/similar") {
+        let Query(params) = params?;
+        return similar(&state, paper, &params).await;
+    }
     let id = id_from_path(&raw)?;
     let listing = state
         .store
@@ -26,4 +50,37 @@ pub async fn show(
         .await?
         .ok_or_else(|| AppError::not_found(format!("paper {id} not found")))?;
     json(&HfPaper::of(&listing))
+}
+
+async fn similar(
+    state: &AppState,
+    raw: &str,
+    params: &SimilarParams,
+) -> Result<Response, AppError> {
+    let id = id_from_path(raw)?;
+    let limit = int_param(
+        "limit",
+        params.limit.as_deref(),
+        1,
+        MAX_SIMILAR,
+        "an integer from 1 to 50",
+    )?
+    .unwrap_or(10) as usize;
+    if state.store.paper_doc(&id).await?.is_none() {
+        return Err(AppError::not_found(format!("paper {id} not found")));
+    }
+    if let Some(why) = state.search.semantic_unavailable() {
+        return Err(AppError::Unavailable(format!(
+            "similar papers are unavailable: {why}"
+        )));
+    }
+    let found = state.search.similar(&id, limit).await?;
+    let body: Vec<Similar> = found
+        .iter()
+        .map(|(listing, score)| Similar {
+            paper: HfPaper::of(listing),
+            score: *score,
+        })
+        .collect();
+    json(&body)
 }

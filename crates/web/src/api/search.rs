@@ -1,19 +1,35 @@
 //! `GET /api/papers/search?q=&limit=`: papers matching a query, as the same
-//! wrappers `/api/daily_papers` returns. For now a plain keyword match over
-//! titles, abstracts, authors and ids, most upvoted first. Without `q`, the
-//! newest listings of the feed (what a client that only lists papers expects).
+//! wrappers `/api/daily_papers` returns, ranked by hybrid search (keyword and
+//! meaning; keyword alone when no model is loaded). Without `q`, the newest
+//! listings of the feed (what a client that only lists papers expects).
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use dailypapers_domain::FeedSort;
+use dailypapers_search::query::{ParseOptions, SearchQuery};
+use dailypapers_search::{Mode, SearchRequest};
 use dailypapers_store::FeedQuery;
 use serde::Deserialize;
 
 use super::hf_json::HfDailyPaper;
 use super::{int_param, json};
-use crate::pages::search::check_query;
 use crate::{AppError, AppState};
+
+/// The longest query accepted, in characters (as upstream).
+pub const MAX_QUERY_CHARS: usize = 250;
+
+/// Checks a search query: trimmed, at most [`MAX_QUERY_CHARS`] characters.
+fn check_query(q: Option<&str>) -> Result<&str, AppError> {
+    let q = q.unwrap_or("").trim();
+    let n = q.chars().count();
+    if n > MAX_QUERY_CHARS {
+        return Err(AppError::bad_request(format!(
+            "invalid q: a search query is at most {MAX_QUERY_CHARS} characters long (this one has {n})"
+        )));
+    }
+    Ok(q)
+}
 
 /// The largest `limit` accepted (as upstream).
 pub const MAX_LIMIT: u64 = 120;
@@ -50,7 +66,10 @@ pub async fn search(
         };
         state.store.feed(&query).await?
     } else {
-        state.store.keyword_match(q, limit).await?
+        let query = SearchQuery::parse(q, ParseOptions::default())?;
+        let request = SearchRequest::new(query, Mode::Hybrid, limit as usize);
+        let found = state.search.search(request).await?;
+        found.hits.into_iter().map(|h| h.listing).collect()
     };
     let body: Vec<HfDailyPaper> = listings.iter().map(HfDailyPaper::of).collect();
     json(&body)

@@ -1,7 +1,7 @@
 //! A paper's page, `/papers/{id}`: title, authors, abstract, categories,
 //! dates, links (arXiv, PDF, code, project page), organisation, upvotes and
-//! the feed day it was listed on. Any id form arXiv uses is accepted, as is
-//! an arXiv URL (`/papers/https://arxiv.org/abs/2104.12255v2`); a
+//! the feed day it was listed on, and the papers most similar in meaning.
+//! Any id form arXiv uses is accepted, as is an arXiv URL (`/papers/https://arxiv.org/abs/2104.12255v2`); a
 //! non-canonical address (`2104.12255v2`, a trailing slash, a URL)
 //! redirects (301) to the canonical one, `/papers/2104.12255`.
 
@@ -15,10 +15,13 @@ use dailypapers_domain::{ArxivId, ArxivIdError, FeedEntry, Listing, Paper};
 use super::html_cached;
 use crate::cache::FEED_CACHE;
 use crate::view::{
-    Layout, Nav, OrgBadge, compact, day_href, excerpt, github_label, paper_href, plural, safe_url,
-    short_date,
+    Card, Layout, Nav, OrgBadge, compact, day_href, excerpt, github_label, paper_href, plural,
+    safe_url, short_date,
 };
 use crate::{AppError, AppState};
+
+/// How many similar papers a paper's page shows.
+pub const SIMILAR_CARDS: usize = 6;
 
 /// `GET /papers/{*id}`.
 pub async fn show(
@@ -42,7 +45,16 @@ pub async fn show(
             id.abs_url()
         ))
     })?;
-    let page = PaperPage::new(&state, &listing);
+    // Similar papers are a garnish: a failure leaves them out, not the page.
+    let similar = match state.search.similar(&id, SIMILAR_CARDS).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, paper = %id, "similar papers failed");
+            Vec::new()
+        }
+    };
+    let mut page = PaperPage::new(&state, &listing);
+    page.similar = similar.iter().map(|(l, _)| Card::of(l)).collect();
     Ok(html_cached(page.render()?, FEED_CACHE))
 }
 
@@ -109,6 +121,7 @@ pub struct PaperPage<'a> {
     project_page: Option<&'a str>,
     details: Vec<Detail>,
     feed: Option<FeedInfo<'a>>,
+    similar: Vec<Card<'a>>,
 }
 
 impl<'a> PaperPage<'a> {
@@ -156,6 +169,7 @@ impl<'a> PaperPage<'a> {
             project_page: safe_url(paper.project_page.as_deref()),
             details: details(paper),
             feed: listing.entry.as_ref().map(feed_info),
+            similar: Vec::new(),
             paper,
         }
     }

@@ -1,37 +1,30 @@
-//! The search results page, `/search?q=`: a plain keyword match over titles,
-//! abstracts, authors and ids, most upvoted first (ranked search replaces it
-//! later). The search box itself is in the header of every page.
+//! The search page, `/search?q=`: hybrid search (keyword and meaning) by
+//! default, with the mode, filters (dates, category, organisation) and sort
+//! in a form above the results, a result count, highlighted snippets, pages
+//! of results, and help when nothing matches. The search box itself is in
+//! the header of every page.
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use serde::Deserialize;
+use dailypapers_search::engine::MAX_RESULTS;
+use dailypapers_search::query::QueryError;
+use dailypapers_search::{Mode, SearchResults};
 
-use crate::view::{Card, Layout, Nav, plural};
+use crate::api::{int_param, non_empty};
+use crate::search_params::{SearchParams, request};
+use crate::view::{Card, Layout, Nav};
 use crate::{AppError, AppState};
 
-/// The longest query accepted, in characters (as upstream).
-pub const MAX_QUERY_CHARS: usize = 250;
+/// How many results a page shows.
+pub const RESULTS_PER_PAGE: usize = 20;
 
-/// How many results the page shows.
-pub const RESULTS_PER_PAGE: u64 = 50;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchParams {
-    q: Option<String>,
-}
-
-/// Checks a search query: trimmed, at most [`MAX_QUERY_CHARS`] characters.
-pub fn check_query(q: Option<&str>) -> Result<&str, AppError> {
-    let q = q.unwrap_or("").trim();
-    let n = q.chars().count();
-    if n > MAX_QUERY_CHARS {
-        return Err(AppError::bad_request(format!(
-            "invalid q: a search query is at most {MAX_QUERY_CHARS} characters long (this one has {n})"
-        )));
-    }
-    Ok(q)
+/// One way to search, as a tab above the results.
+struct ModeTab {
+    value: &'static str,
+    label: &'static str,
+    current: bool,
 }
 
 #[derive(Template)]
@@ -40,20 +33,42 @@ struct SearchPage<'a> {
     layout: Layout<'a>,
     query: &'a str,
     count: String,
+    notice: Option<String>,
+    modes: Vec<ModeTab>,
+    mode: &'static str,
+    from: &'a str,
+    to: &'a str,
+    category: &'a str,
+    org: &'a str,
+    sort: &'a str,
+    filters_open: bool,
     cards: Vec<Card<'a>>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    semantic_help: bool,
 }
 
-/// `GET /search?q=`.
+/// `GET /search`.
 pub async fn results(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(params) = params?;
-    let query = check_query(params.q.as_deref())?;
-    let listings = if query.is_empty() {
-        Vec::new()
-    } else {
-        state.store.keyword_match(query, RESULTS_PER_PAGE).await?
+    let page_no = int_param(
+        "page",
+        params.page.as_deref(),
+        1,
+        (MAX_RESULTS / RESULTS_PER_PAGE) as u64,
+        "a page number from 1 to 50",
+    )?
+    .unwrap_or(1) as usize;
+    let offset = (page_no - 1) * RESULTS_PER_PAGE;
+    let query = params.q.as_deref().unwrap_or("").trim();
+    let found: Option<SearchResults> = match request(&params, offset, RESULTS_PER_PAGE) {
+        Ok(req) => Some(state.search.search(req).await?),
+        // An empty box is the search page itself, not an error.
+        Err(AppError::BadRequest(_)) if is_blank(query) => None,
+        Err(e) => return Err(e),
     };
     let title = if query.is_empty() {
         "Search".to_string()
@@ -62,11 +77,120 @@ pub async fn results(
     };
     let mut layout = Layout::new(&state, title, Nav::latest());
     layout.query = query;
+    let asked = non_empty(params.mode.as_deref()).unwrap_or(Mode::default().as_str());
+    let modes = [
+        ("hybrid", "Best match"),
+        ("keyword", "Exact words"),
+        ("semantic", "Similar meaning"),
+    ]
+    .into_iter()
+    .map(|(value, label)| ModeTab {
+        value,
+        label,
+        current: value == asked,
+    })
+    .collect();
+    let (count, notice, cards, total, mode) = match &found {
+        None => (String::new(), None, Vec::new(), 0, Mode::default()),
+        Some(r) => (
+            count_label(r),
+            r.notice.clone(),
+            r.hits
+                .iter()
+                .map(|h| {
+                    let mut card = Card::of(&h.listing);
+                    card.title_html = Some(h.title.to_html());
+                    if !h.snippet.text.is_empty() {
+                        card.excerpt_html = Some(h.snippet.to_html());
+                    }
+                    card
+                })
+                .collect(),
+            r.total,
+            r.mode,
+        ),
+    };
+    let href = |page: usize| {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        url.append_pair("q", query);
+        for (k, v) in [
+            ("mode", &params.mode),
+            ("from", &params.from),
+            ("to", &params.to),
+            ("category", &params.category),
+            ("org", &params.org),
+            ("sort", &params.sort),
+        ] {
+            if let Some(v) = non_empty(v.as_deref()) {
+                url.append_pair(k, v);
+            }
+        }
+        if page > 1 {
+            url.append_pair("page", &page.to_string());
+        }
+        format!("/search?{}", url.finish())
+    };
+    let shown_to = offset + cards.len();
     let page = SearchPage {
         layout,
         query,
-        count: plural(listings.len(), "paper", "papers"),
-        cards: listings.iter().map(Card::of).collect(),
+        count,
+        notice,
+        modes,
+        mode: mode.as_str(),
+        from: non_empty(params.from.as_deref()).unwrap_or(""),
+        to: non_empty(params.to.as_deref()).unwrap_or(""),
+        category: non_empty(params.category.as_deref()).unwrap_or(""),
+        org: non_empty(params.org.as_deref()).unwrap_or(""),
+        sort: non_empty(params.sort.as_deref()).unwrap_or("relevance"),
+        filters_open: params.has_filters(),
+        prev_href: (page_no > 1).then(|| href(page_no - 1)),
+        next_href: (shown_to < total.min(MAX_RESULTS) && cards.len() == RESULTS_PER_PAGE)
+            .then(|| href(page_no + 1)),
+        semantic_help: mode == Mode::Keyword && state.search.semantic_unavailable().is_none(),
+        cards,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+/// Whether the box holds nothing searchable (blank, or only punctuation).
+fn is_blank(query: &str) -> bool {
+    matches!(
+        dailypapers_search::query::SearchQuery::parse(query, Default::default()),
+        Err(QueryError::Empty)
+    )
+}
+
+fn count_label(r: &SearchResults) -> String {
+    match (r.total, r.mode) {
+        (0, _) => "No papers".to_string(),
+        (1, _) => "1 paper".to_string(),
+        (n, Mode::Keyword) => format!("{} papers", thousands(n)),
+        (n, _) => format!("About {} papers", thousands(n)),
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
 }

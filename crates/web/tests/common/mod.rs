@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use chrono::NaiveDate;
 use dailypapers_domain::Listing;
 use dailypapers_ingest::hf_daily::{HfOptions, parse};
+use dailypapers_search::{EngineOptions, SearchEngine};
 use dailypapers_store::{SqliteStore, Store};
 use dailypapers_web::{AppState, WebConfig, router};
 use serde_json::Value;
@@ -65,19 +66,65 @@ pub fn moved_to_december_3() -> String {
 pub struct TestApp {
     pub dir: TempDir,
     pub store: Arc<SqliteStore>,
+    pub search: Arc<SearchEngine>,
     pub router: Router,
 }
 
+impl TestApp {
+    /// Brings the keyword index (and, with a model, the embeddings and the
+    /// vector index) up to date with the store, as the server's background
+    /// loop does.
+    pub async fn index(&self) {
+        self.search.catch_up_keyword().await.unwrap();
+        if self.search.model().is_some() {
+            self.search.embed_pending(&|_| {}).await.unwrap();
+            self.search.catch_up_vectors().await.unwrap();
+        }
+    }
+}
+
+/// The model directory the tests use: `DAILYPAPERS_MODEL_DIR`, else the one
+/// `make model` fills.
+pub fn model_dir() -> PathBuf {
+    match std::env::var_os("DAILYPAPERS_MODEL_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2"),
+    }
+}
+
+/// An app without an embedding model: keyword search only.
 pub async fn empty_app() -> TestApp {
+    app_with_model_dir(PathBuf::from("/nonexistent/model")).await
+}
+
+/// An app whose semantic search uses the real model (see [`model_dir`]).
+pub async fn empty_app_with_model() -> TestApp {
+    let dir = model_dir();
+    assert!(
+        dir.join("model.safetensors").exists(),
+        "no model in {}: run `make model` (or set DAILYPAPERS_MODEL_DIR)",
+        dir.display()
+    );
+    app_with_model_dir(dir).await
+}
+
+async fn app_with_model_dir(model_dir: PathBuf) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let options = EngineOptions {
+        model_dir,
+        ..EngineOptions::default()
+    };
+    let search = Arc::new(SearchEngine::open(store.clone(), dir.path(), options).unwrap());
     let state = AppState {
         store: store.clone(),
+        search: search.clone(),
         config: Arc::new(WebConfig::default()),
     };
     TestApp {
         router: router(state),
         store,
+        search,
         dir,
     }
 }
@@ -85,11 +132,20 @@ pub async fn empty_app() -> TestApp {
 /// Feed days 2024-05-27 (13 papers, the older format), 2025-12-01 (23) and
 /// 2025-12-03 (15, from 2025-11-03). See [`full_app`] for every recorded day.
 pub async fn app() -> TestApp {
-    let app = empty_app().await;
+    fill(empty_app().await).await
+}
+
+/// [`app`] with the real embedding model, every paper embedded.
+pub async fn app_with_model() -> TestApp {
+    fill(empty_app_with_model().await).await
+}
+
+async fn fill(app: TestApp) -> TestApp {
     let mut batch = listings(&fixture("2024-05-27"), "2024-05-27");
     batch.extend(listings(&fixture("2025-12-01"), "2025-12-01"));
     batch.extend(listings(&moved_to_december_3(), "2025-12-03"));
     app.store.import(batch).await.unwrap();
+    app.index().await;
     app
 }
 
@@ -115,6 +171,7 @@ pub async fn full_app() -> TestApp {
         batch.extend(listings(&fixture(day), day));
     }
     app.store.import(batch).await.unwrap();
+    app.index().await;
     app
 }
 
