@@ -13,11 +13,33 @@ use serde::Deserialize;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Where the database (and later the search indexes) live.
+    /// Where the database and the search indexes live.
     pub data_dir: PathBuf,
     pub server: ServerConfig,
     pub feed: FeedConfig,
     pub sources: SourcesConfig,
+    pub search: SearchConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// The sentence-transformers model directory (`make model` fetches the default).
+    pub model_dir: PathBuf,
+    /// Whether `serve` embeds new papers in the background.
+    pub embed: bool,
+    /// Below this many papers vector search is exact; above, approximate.
+    pub exact_below: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            model_dir: PathBuf::from("models/all-MiniLM-L6-v2"),
+            embed: true,
+            exact_below: 20_000,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -57,6 +79,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             feed: FeedConfig::default(),
             sources: SourcesConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -137,6 +160,16 @@ impl Config {
         }
         if let Some(v) = var("DAILYPAPERS_HF_DAILY_PAPERS_URL") {
             self.sources.hf_daily_papers_url = v;
+        }
+        if let Some(v) = var("DAILYPAPERS_MODEL_DIR") {
+            self.search.model_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("DAILYPAPERS_EMBED") {
+            self.search.embed = match v.as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => anyhow::bail!("DAILYPAPERS_EMBED={v:?}: expected true or false"),
+            };
         }
         if let Some(v) = var("DAILYPAPERS_ARXIV_INTERVAL_SECS") {
             self.sources.arxiv_interval_secs = v.parse().with_context(|| {

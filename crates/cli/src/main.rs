@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{bench, ingest, serve};
+use crate::commands::{bench, ingest, search, serve};
 use crate::config::Config;
 
 /// A self-hosted, community-curated daily feed of research papers.
@@ -42,7 +42,13 @@ enum Command {
     /// Import papers from a source (files or live)
     #[command(subcommand)]
     Ingest(ingest::Source),
-    /// Measure ingestion speed and generate benchmark data
+    /// Search the papers (keyword, semantic or hybrid)
+    Search(search::SearchArgs),
+    /// Rebuild the keyword and vector indexes from the store
+    Reindex,
+    /// Embed papers that have no current embedding (the job `serve` runs in the background)
+    Embed,
+    /// Measure ingestion, search, embedding and relevance; generate benchmark data
     #[command(subcommand)]
     Bench(bench::Bench),
 }
@@ -68,6 +74,9 @@ fn main() -> ExitCode {
             match cli.command {
                 Command::Serve(args) => serve::run(&config, args).await,
                 Command::Ingest(source) => ingest::run(&config, source).await,
+                Command::Search(args) => search::search(&config, args).await,
+                Command::Reindex => search::reindex(&config).await,
+                Command::Embed => search::embed(&config).await,
                 Command::Bench(bench) => bench::run(&config, bench).await,
             }
         })

@@ -18,6 +18,13 @@ impl Bar {
         Bar(bar)
     }
 
+    /// Sets the position, the length and the message at once.
+    pub fn set(&self, position: u64, total: u64, message: &str) {
+        self.0.set_length(total);
+        self.0.set_position(position);
+        self.0.set_message(message.to_owned());
+    }
+
     pub fn finish(&self) {
         self.0.finish_and_clear();
     }

@@ -1,4 +1,5 @@
-//! `dailypapers bench`: generate realistic benchmark data and measure ingestion.
+//! `dailypapers bench`: generate realistic benchmark data and measure
+//! ingestion; the search benchmarks are in [`super::bench_search`].
 //!
 //! `bench gen-snapshot N FILE` writes N records in the Kaggle snapshot layout
 //! (seeded, so the same N and seed give the same file); `bench ingest` imports
@@ -43,10 +44,19 @@ pub enum Bench {
         #[arg(long)]
         store_dir: Option<PathBuf>,
     },
+    /// Relevance on a BEIR-layout collection: nDCG@10, MAP@100, recall@100 per mode
+    Relevance(super::bench_search::RelevanceArgs),
+    /// Search latency, recall and memory on a seeded synthetic corpus of N papers
+    Search(super::bench_search::SearchBenchArgs),
+    /// Embedding throughput on real abstracts, and cosine against the f32 reference
+    Embed(super::bench_search::EmbedBenchArgs),
 }
 
-pub async fn run(_config: &Config, bench: Bench) -> Result<ExitCode> {
+pub async fn run(config: &Config, bench: Bench) -> Result<ExitCode> {
     match bench {
+        Bench::Relevance(args) => return super::bench_search::relevance(config, args).await,
+        Bench::Search(args) => return super::bench_search::search(config, args).await,
+        Bench::Embed(args) => return super::bench_search::embed(config, args).await,
         Bench::GenSnapshot {
             records,
             file,

@@ -1,4 +1,6 @@
-//! `dailypapers serve`: open the store and serve the site until Ctrl-C or SIGTERM.
+//! `dailypapers serve`: open the store and the search indexes, keep the
+//! indexes up with the store in the background (indexing, embedding), and
+//! serve the site until Ctrl-C or SIGTERM.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -19,8 +21,38 @@ pub struct Args {
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let addr = args.addr.unwrap_or_else(|| config.server.addr.clone());
     let store = super::open_store(config).await?;
+    let search = super::search::open_engine(config, store.clone())?;
+    match search.semantic_unavailable() {
+        None => tracing::info!(
+            model = search.model().unwrap_or_default(),
+            "semantic search is on"
+        ),
+        Some(why) => tracing::warn!("semantic search is off, keyword search works: {why}"),
+    }
+    // The background loop's first step indexes what changed since the last
+    // run (all of it the first time) while the server already answers;
+    // `/api/search/status` says how far it is.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let background = {
+        let engine = search.clone();
+        let embed = config.search.embed;
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            dailypapers_search::background::keep_up(
+                engine,
+                dailypapers_search::background::DEFAULT_INTERVAL,
+                embed,
+                shutdown,
+            )
+            .await;
+        })
+    };
     let state = AppState {
         store: store.clone(),
+        search: search.clone(),
         config: Arc::new(WebConfig {
             time_zone: config.time_zone()?,
             site_name: config.server.site_name.clone(),
@@ -41,6 +73,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")?;
+    search.stop();
+    let _ = stop_tx.send(true);
+    let _ = background.await;
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }
