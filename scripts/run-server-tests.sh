@@ -13,7 +13,9 @@
 # The last line is `N passed, N failed`; the exit code is non-zero if anything failed.
 #
 # Environment: DAILYPAPERS_BIN, HEALTH_TIMEOUT (seconds, default 30),
-# TEST_TIMEOUT (seconds per test script, default 600), KEEP_TMP=1 keeps the
+# TEST_TIMEOUT (seconds per test script, default 600), EMBED_TIMEOUT (seconds
+# to wait for the background embedding of the sample, default 600),
+# DAILYPAPERS_MODEL_DIR (default models/all-MiniLM-L6-v2), KEEP_TMP=1 keeps the
 # temp dir (data, server.log), SCREENSHOT_DIR (default target/screenshots).
 set -uo pipefail
 
@@ -42,6 +44,7 @@ else
 fi
 
 VPY="$ROOT/.venv/bin/python"
+export DAILYPAPERS_MODEL_DIR="${DAILYPAPERS_MODEL_DIR:-$ROOT/models/all-MiniLM-L6-v2}"
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-30}"
 TEST_TIMEOUT="${TEST_TIMEOUT:-600}"
 
@@ -208,6 +211,26 @@ if [ "$up" = "1" ]; then
 else
     bad "GET $URL/healthz did not answer 200 within ${HEALTH_TIMEOUT} s"
     finish
+fi
+
+# The server embeds the sample data in the background; semantic search is
+# complete once every paper has a vector in the index.
+EMBED_TIMEOUT="${EMBED_TIMEOUT:-600}"
+embedded=0
+started=$SECONDS
+deadline=$((SECONDS + EMBED_TIMEOUT))
+while [ "$SECONDS" -lt "$deadline" ]; do
+    status="$(curl -s --max-time 5 "$URL/api/search/status" 2>/dev/null || true)"
+    if "$VPY" -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s["model"] and s["papers"] > 0 and s["vectors"] == s["papers"] == s["keyword_indexed"] else 1)' "$status" 2>/dev/null; then
+        embedded=1
+        break
+    fi
+    sleep 1
+done
+if [ "$embedded" = "1" ]; then
+    ok "the server indexed and embedded the sample data in the background ($((SECONDS - started)) s): $status"
+else
+    bad "the sample data was not indexed and embedded within ${EMBED_TIMEOUT} s: $status"
 fi
 
 # ---- test scripts -------------------------------------------------------------

@@ -57,6 +57,9 @@ for f in sorted(glob.glob(str(ROOT / "fixtures" / "hf-daily-papers" / "*.json"))
     with open(f, encoding="utf-8") as fh:
         for w in json.load(fh):
             PAPERS[w["paper"]["id"]] = w
+# A description of OralGPT-Omni (2511.22055) that shares no word with its title.
+PARAPHRASE = "an assistant that looks at pictures of teeth and answers questions for dentists"
+PARAPHRASE_FINDS = "2511.22055"
 LATEST_DAY = max(Path(f).stem for f in glob.glob(str(ROOT / "fixtures" / "hf-daily-papers" / "*.json")))
 TOP_OF_LATEST = "2511.22699"  # Z-Image, 42 upvotes, the top paper of 2025-12-01
 assert LATEST_DAY == "2025-12-01", LATEST_DAY
@@ -347,6 +350,54 @@ def main():
         run_check(f"paper page {pid}: no JavaScript console errors", front_no_js_errors)
         screenshot(driver, "paper")
 
+        # ------------------------------------------------------------ search
+        # A newcomer describes an idea in their own words in the header box.
+        def search_paraphrase():
+            set_viewport(driver, 1280, 900)
+            driver.get(BASE + "/")
+            box = wait_css(driver, "form.site-search input[name=q]")[0]
+            box.clear()
+            box.send_keys(PARAPHRASE + "\n")
+            WebDriverWait(driver, WAIT).until(EC.url_contains("/search?"))
+            wait_css(driver, "#result-count")
+            hrefs = [a.get_attribute("href") or "" for a in
+                     driver.find_elements(By.CSS_SELECTOR, "article.paper-card h3 a")]
+            true(len(hrefs) > 0, "no results on the first page")
+            paths = [urlparse(h).path for h in hrefs]
+            true(f"/papers/{PARAPHRASE_FINDS}" in paths,
+                 f"{PARAPHRASE!r} should find {PARAPHRASE_FINDS} on the first page: {paths}")
+            count = driver.find_element(By.ID, "result-count").text
+            true(first_int(count) is not None, f"result count {count!r}")
+            screenshot(driver, "search")
+
+        run_check("search: a paraphrase typed in the header box finds the paper on page 1",
+                  search_paraphrase)
+
+        def search_then_similar():
+            link = driver.find_element(
+                By.CSS_SELECTOR, f'article.paper-card h3 a[href="/papers/{PARAPHRASE_FINDS}"]')
+            link.click()
+            wait_css(driver, "h1")
+            similar = driver.find_elements(By.CSS_SELECTOR, "section.similar article.paper-card h3 a")
+            true(len(similar) >= 3, f"similar papers on /papers/{PARAPHRASE_FINDS}: {len(similar)}")
+            paths = [urlparse(a.get_attribute("href") or "").path for a in similar]
+            true(f"/papers/{PARAPHRASE_FINDS}" not in paths, "a paper is not similar to itself")
+
+        run_check("search: the result opens a paper page that lists similar papers",
+                  search_then_similar)
+
+        def search_filters_keyword_mode():
+            driver.get(BASE + "/search?q=diffusion")
+            wait_css(driver, "form.search-form")
+            driver.find_element(By.CSS_SELECTOR, "label.mode-tab input[value=keyword]").click()
+            driver.find_element(By.CSS_SELECTOR, "form.search-form button[type=submit]").click()
+            WebDriverWait(driver, WAIT).until(EC.url_contains("mode=keyword"))
+            marks = driver.find_elements(By.CSS_SELECTOR, "article.paper-card mark")
+            true(len(marks) > 0, "keyword results mark the matched words")
+
+        run_check("search: switching to exact words keeps the query and marks matches",
+                  search_filters_keyword_mode)
+
         # ------------------------------------------------------------ phone width
         def phone_paper():
             set_viewport(driver, 375, 800, mobile=True)
@@ -363,6 +414,14 @@ def main():
             no_horizontal_scroll(driver, "/ at 375x800")
 
         run_check("phone 375x800: front page has no horizontal scroll", phone_front)
+
+        def phone_search():
+            set_viewport(driver, 375, 800, mobile=True)
+            driver.get(BASE + "/search?q=diffusion&from=2024-01-01")
+            wait_css(driver, "article.paper-card")
+            no_horizontal_scroll(driver, "/search at 375x800")
+
+        run_check("phone 375x800: search page (filters open) has no horizontal scroll", phone_search)
         screenshot(driver, "phone")
     except TimeoutException as e:
         RESULTS["failed"] += 1

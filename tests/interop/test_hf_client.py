@@ -361,6 +361,14 @@ def _():
     eq(found[0], "2509.25760", "first result for 'TruthRL'")
 
 
+@check("list_papers(query) finds a paper described in other words (hybrid search)")
+def _():
+    # OralGPT-Omni (2511.22055), described without its title's words.
+    query = "an assistant that looks at pictures of teeth and answers questions for dentists"
+    found = [p.id for p in api.list_papers(query=query, limit=10)]
+    true("2511.22055" in found, f"{query!r}: 2511.22055 not in the first 10: {found}")
+
+
 @check("list_papers(query) with characters that need URL-encoding")
 def _():
     # Titles with `&`, `:`, `,`, `.`, `'` and `?`, searched for as they are:

@@ -114,7 +114,7 @@ mod vector {
     }
 
     pub fn decode(bytes: &[u8]) -> Option<Vec<f32>> {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return None;
         }
         Some(
