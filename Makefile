@@ -97,4 +97,5 @@ screenshot: test-deps build model
 	scripts/run-server-tests.sh --only browser $(BIN)
 	mkdir -p docs
 	cp target/screenshots/front.png docs/screenshot.png
-	@echo "updated docs/screenshot.png"
+	cp target/screenshots/search.png docs/search.png
+	@echo "updated docs/screenshot.png and docs/search.png"
