@@ -404,6 +404,23 @@ impl SearchEngine {
         if !self.take_writer()? {
             return Ok(None);
         }
+        // An index ahead of the store was built from another database (a
+        // restored or replaced file): start it again from nothing.
+        let store_seq = self.store.max_seq().await?;
+        if self.keyword().committed_seq()? > store_seq {
+            tracing::warn!(
+                "the keyword index is ahead of the store (another database?); rebuilding it"
+            );
+            if let Some(dir) = &self.dir {
+                let path = dir.new_generation("keyword", "")?;
+                KeywordIndex::open_or_create(&path)?;
+                dir.publish_keyword(&path)?;
+                self.follow_published_keyword()?;
+                if !self.take_writer()? {
+                    return Ok(None);
+                }
+            }
+        }
         let mut done = 0;
         loop {
             let after = self.keyword().committed_seq()?;
@@ -417,11 +434,20 @@ impl SearchEngine {
                 .map(|c| keyword_doc(c.doc, &c.paper))
                 .collect();
             let mut guard = self.writer.lock().expect("writer lock");
-            let writer = guard.as_mut().expect("the writer was taken");
-            for d in &docs {
-                writer.upsert(d)?;
+            let Some(writer) = guard.as_mut() else {
+                // Switched to a rebuilt index meanwhile: the next step goes on there.
+                return Ok(Some(done));
+            };
+            let written = docs
+                .iter()
+                .try_for_each(|d| writer.upsert(d))
+                .and_then(|()| writer.commit(last));
+            if let Err(e) = written {
+                // A failed commit can leave the writer unusable: take a
+                // fresh one on the next step.
+                *guard = None;
+                return Err(e.into());
             }
-            writer.commit(last)?;
         }
     }
 
@@ -482,6 +508,7 @@ impl SearchEngine {
             .map_err(|why| EngineError::SemanticUnavailable(why.clone()))?;
         let mut embedded = 0;
         let mut after = 0;
+        let mut counted: Option<EmbeddingProgress> = None;
         loop {
             if self.stop.load(Ordering::Relaxed) || budget.is_some_and(|b| started.elapsed() >= b) {
                 return Ok(embedded);
@@ -524,7 +551,16 @@ impl SearchEngine {
                 embedded += texts.len() as u64;
             }
             self.store.save_embeddings(&semantic.model, &rows).await?;
-            progress(self.store.embedding_progress(&semantic.model).await?);
+            // Counted once, then followed: a count per batch would scan the
+            // whole table each time.
+            let counted = match counted.as_mut() {
+                Some(c) => {
+                    c.done = (c.done + rows.len() as u64).min(c.total);
+                    c
+                }
+                None => counted.insert(self.store.embedding_progress(&semantic.model).await?),
+            };
+            progress(*counted);
         }
     }
 
@@ -735,7 +771,13 @@ pub fn rank(
     want: usize,
     fusion: Fusion,
 ) -> Result<(usize, Vec<Ranked>), EngineError> {
-    let depth = want.max(CANDIDATES);
+    // Candidates per side: a fixed depth, so the first pages of a ranking
+    // do not change as someone pages through it; deeper pages read deeper.
+    let depth = if want <= CANDIDATES {
+        CANDIDATES
+    } else {
+        MAX_RESULTS
+    };
     let keyword_page = match mode {
         Mode::Semantic => None,
         Mode::Keyword => {
@@ -787,11 +829,30 @@ pub fn rank(
                 })
                 .collect();
             let in_keyword: HashSet<u64> = keyword_ranked.iter().map(|r| r.doc).collect();
+            // A quoted phrase or an arXiv id asks for exactly that: meaning
+            // only reorders the papers that contain it.
+            let exact = !req.query.phrases().is_empty() || !req.query.arxiv_ids().is_empty();
+            let semantic_ranked: Vec<Ranked> = if exact {
+                semantic_ranked
+                    .into_iter()
+                    .filter(|r| in_keyword.contains(&r.doc))
+                    .collect()
+            } else {
+                semantic_ranked
+            };
             let extra = semantic_ranked
                 .iter()
                 .filter(|r| !in_keyword.contains(&r.doc))
                 .count();
-            let fused = fuse(&keyword_ranked, &semantic_ranked, fusion);
+            let mut fused = fuse(&keyword_ranked, &semantic_ranked, fusion);
+            // The paper an arXiv id names comes first, as in keyword search.
+            let named = req.query.arxiv_ids().len();
+            for (i, hit) in keyword_ranked.iter().take(named).enumerate() {
+                if let Some(at) = fused.iter().position(|r| r.doc == hit.doc) {
+                    let r = fused.remove(at);
+                    fused.insert(i, r);
+                }
+            }
             Ok((page.total + extra, fused))
         }
     }

@@ -103,7 +103,13 @@ mod tests {
         // Keyword has one outstanding hit, which semantic ranks second.
         let k = ranked(&[(1, 30.0), (2, 5.0), (3, 4.9)]);
         let s = ranked(&[(2, 0.9), (1, 0.89), (3, 0.2)]);
-        let fused = fuse(&k, &s, Fusion::Convex { keyword_weight: 0.5 });
+        let fused = fuse(
+            &k,
+            &s,
+            Fusion::Convex {
+                keyword_weight: 0.5,
+            },
+        );
         assert_eq!(fused[0].doc, 1);
         // RRF sees only ranks: first and second on both sides is a tie,
         // broken by document number.
@@ -111,10 +117,28 @@ mod tests {
         assert_eq!((rrf[0].doc, rrf[1].doc), (1, 2));
         assert_eq!(rrf[0].score, rrf[1].score);
         // Weight 0 is the semantic ranking alone, weight 1 the keyword one.
-        let only_s = fuse(&k, &s, Fusion::Convex { keyword_weight: 0.0 });
-        assert_eq!(only_s.iter().map(|r| r.doc).collect::<Vec<_>>(), vec![2, 1, 3]);
-        let only_k = fuse(&k, &s, Fusion::Convex { keyword_weight: 1.0 });
-        assert_eq!(only_k.iter().map(|r| r.doc).collect::<Vec<_>>(), vec![1, 2, 3]);
+        let only_s = fuse(
+            &k,
+            &s,
+            Fusion::Convex {
+                keyword_weight: 0.0,
+            },
+        );
+        assert_eq!(
+            only_s.iter().map(|r| r.doc).collect::<Vec<_>>(),
+            vec![2, 1, 3]
+        );
+        let only_k = fuse(
+            &k,
+            &s,
+            Fusion::Convex {
+                keyword_weight: 1.0,
+            },
+        );
+        assert_eq!(
+            only_k.iter().map(|r| r.doc).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
     }
 
     #[test]

@@ -50,9 +50,15 @@ impl IndexDir {
     /// if there is none.
     pub fn current_keyword(&self) -> std::io::Result<PathBuf> {
         fs::create_dir_all(&self.root)?;
-        match fs::read_to_string(self.root.join(KEYWORD_POINTER)) {
+        let pointer = self.root.join(KEYWORD_POINTER);
+        match fs::read_to_string(&pointer) {
             Ok(name) if !name.trim().is_empty() => Ok(self.root.join(name.trim())),
-            Ok(_) => self.first_keyword(),
+            // Never silently start over from an unreadable pointer: that
+            // would throw the real index away.
+            Ok(_) => Err(std::io::Error::other(format!(
+                "{} is empty: run `dailypapers reindex` to rebuild the keyword index",
+                pointer.display()
+            ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.first_keyword(),
             Err(e) => Err(e),
         }
@@ -103,13 +109,18 @@ impl IndexDir {
         Ok(())
     }
 
+    /// Removes the generations older than `keep` (a newer one may be
+    /// being built by another process).
     fn remove_other_generations(&self, prefix: &str, keep: &str) {
         let Ok(entries) = fs::read_dir(&self.root) else {
             return;
         };
+        let Some(kept) = generation_number(prefix, keep) else {
+            return;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(prefix) && name != keep {
+            if generation_number(prefix, &name).is_some_and(|n| n < kept) {
                 let path = entry.path();
                 let removed = if path.is_dir() {
                     fs::remove_dir_all(&path)
@@ -124,6 +135,13 @@ impl IndexDir {
     }
 }
 
+/// The number of a generation's name (`keyword-<n>`, `vectors-<n>.bin`).
+fn generation_number(prefix: &str, name: &str) -> Option<u128> {
+    let rest = name.strip_prefix(prefix)?;
+    let digits = rest.split('.').next()?;
+    digits.parse().ok()
+}
+
 fn file_name(path: &Path) -> std::io::Result<String> {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -133,7 +151,8 @@ fn file_name(path: &Path) -> std::io::Result<String> {
 /// Writes `bytes` to `path` through a temporary file and a rename, so that
 /// readers see the old content or the new, never a part.
 fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    // A name of this process's own, so two publishers never share it.
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -167,6 +186,26 @@ mod tests {
         index.publish_keyword(&next).unwrap();
         assert_eq!(index.current_keyword().unwrap(), next);
         assert!(!first.exists());
+    }
+
+    #[test]
+    fn publishing_keeps_newer_generations_and_an_empty_pointer_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = IndexDir::new(dir.path());
+        let first = index.current_keyword().unwrap();
+        let second = index.new_generation("keyword", "").unwrap();
+        let third = index.new_generation("keyword", "").unwrap();
+        for p in [&second, &third] {
+            fs::create_dir_all(p).unwrap();
+        }
+        // Another process may still be building the third: only older go.
+        index.publish_keyword(&second).unwrap();
+        assert!(!first.exists() && second.exists() && third.exists());
+        // A pointer emptied by a crash is refused, not taken for a fresh start.
+        fs::write(dir.path().join("index/keyword.current"), "").unwrap();
+        let e = index.current_keyword().unwrap_err();
+        assert!(e.to_string().contains("dailypapers reindex"), "{e}");
+        assert!(second.exists());
     }
 
     #[test]

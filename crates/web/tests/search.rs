@@ -298,6 +298,11 @@ async fn without_a_model_keyword_search_works_and_semantic_says_why() {
     assert!(v["notice"].as_str().unwrap().contains("make model"));
     assert!(!result_ids(&v).is_empty());
 
+    // The "similar meaning" tab still shows the page, saying why it is empty.
+    let r = app.get("/search?q=diffusion&mode=semantic").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("make model") && r.body.contains("name=\"q\""));
+
     // So does the search page, and the upstream-compatible API keeps working.
     let r = app.get("/search?q=diffusion").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -306,6 +311,12 @@ async fn without_a_model_keyword_search_works_and_semantic_says_why() {
     let r = app.get("/api/papers/search?q=diffusion").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.json().as_array().unwrap().is_empty());
+    // Only punctuation matches nothing there, as upstream (not an error).
+    let r = app.get("/api/papers/search?q=!!!").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (StatusCode::OK, serde_json::json!([]))
+    );
 
     // Similar papers need vectors: the API says why, the page leaves them out.
     let r = app.get("/api/papers/2511.22699/similar").await;
@@ -398,7 +409,7 @@ async fn a_paraphrase_finds_the_paper_on_the_first_page() {
         );
         let v = app.get(&format!("{url}&mode=semantic")).await.json();
         assert!(result_ids(&v).contains(&id.to_string()), "semantic: {q:?}");
-        // The search page shows it among its results.
+        // The page shows it among its results.
         let r = app.get(&format!("/search?q={}", q.replace(' ', "+"))).await;
         assert!(
             r.body.contains(&format!("href=\"/papers/{id}\"")),
@@ -420,6 +431,35 @@ async fn a_paraphrase_finds_the_paper_on_the_first_page() {
             .collect();
         assert!(hf_ids.contains(id), "hf: {q:?} {hf_ids:?}");
     }
+    // In the default (hybrid) mode an arXiv id still puts its paper first,
+    // and a quoted phrase still has to appear.
+    for q in ["2405.15738", "2405.15738v1", "ConvLLaVA+2405.15738"] {
+        let v = app.get(&format!("/api/search?q={q}")).await.json();
+        assert_eq!(result_ids(&v)[0], "2405.15738", "{q}");
+    }
+    let v = app
+        .get("/api/search?q=%22road+less+scheduled%22")
+        .await
+        .json();
+    assert_eq!(result_ids(&v), vec!["2405.15682"]);
+
+    // Pages of a hybrid ranking follow each other without overlap.
+    let p1 = result_ids(
+        &app.get("/api/search?q=video+generation&limit=10")
+            .await
+            .json(),
+    );
+    let p2 = result_ids(
+        &app.get("/api/search?q=video+generation&limit=10&offset=10")
+            .await
+            .json(),
+    );
+    let both = app
+        .get("/api/search?q=video+generation&limit=20")
+        .await
+        .json();
+    assert_eq!([p1, p2].concat(), result_ids(&both));
+
     // Semantic search honours filters too.
     let v = app
         .get("/api/search?q=checking+software+automatically&mode=semantic&category=cs.SE&limit=20")

@@ -75,7 +75,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         .context("server failed")?;
     search.stop();
     let _ = stop_tx.send(true);
-    let _ = background.await;
+    if let Err(e) = background.await {
+        tracing::error!(error = %e, "the search indexing loop failed");
+    }
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use dailypapers_domain::FeedSort;
-use dailypapers_search::query::{ParseOptions, SearchQuery};
+use dailypapers_search::query::{ParseOptions, QueryError, SearchQuery};
 use dailypapers_search::{Mode, SearchRequest};
 use dailypapers_store::FeedQuery;
 use serde::Deserialize;
@@ -66,10 +66,16 @@ pub async fn search(
         };
         state.store.feed(&query).await?
     } else {
-        let query = SearchQuery::parse(q, ParseOptions::default())?;
-        let request = SearchRequest::new(query, Mode::Hybrid, limit as usize);
-        let found = state.search.search(request).await?;
-        found.hits.into_iter().map(|h| h.listing).collect()
+        match SearchQuery::parse(q, ParseOptions::default()) {
+            // Only punctuation: nothing matches (as upstream answers).
+            Err(QueryError::Empty) => Vec::new(),
+            Err(e) => return Err(e.into()),
+            Ok(query) => {
+                let request = SearchRequest::new(query, Mode::Hybrid, limit as usize);
+                let found = state.search.search(request).await?;
+                found.hits.into_iter().map(|h| h.listing).collect()
+            }
+        }
     };
     let body: Vec<HfDailyPaper> = listings.iter().map(HfDailyPaper::of).collect();
     json(&body)

@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use dailypapers_search::engine::MAX_RESULTS;
 use dailypapers_search::query::QueryError;
-use dailypapers_search::{Mode, SearchResults};
+use dailypapers_search::{EngineError, Mode, SearchResults};
 
 use crate::api::{int_param, non_empty};
 use crate::search_params::{SearchParams, request};
@@ -65,7 +65,17 @@ pub async fn results(
     let offset = (page_no - 1) * RESULTS_PER_PAGE;
     let query = params.q.as_deref().unwrap_or("").trim();
     let found: Option<SearchResults> = match request(&params, offset, RESULTS_PER_PAGE) {
-        Ok(req) => Some(state.search.search(req).await?),
+        Ok(req) => match state.search.search(req).await {
+            Ok(found) => Some(found),
+            // Without a model the page still answers, with the reason.
+            Err(e @ EngineError::SemanticUnavailable(_)) => Some(SearchResults {
+                total: 0,
+                mode: Mode::Semantic,
+                notice: Some(e.to_string()),
+                hits: Vec::new(),
+            }),
+            Err(e) => return Err(e.into()),
+        },
         // An empty box is the search page itself, not an error.
         Err(AppError::BadRequest(_)) if is_blank(query) => None,
         Err(e) => return Err(e),
