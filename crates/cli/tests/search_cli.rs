@@ -80,8 +80,9 @@ fn keyword_search_works_without_a_model_and_semantic_says_how_to_get_one() {
     assert!(text.contains("keyword search"), "{text}");
 
     // Hybrid falls back to keyword matches, and says why.
-    let a = run(dir.path(), &missing, &["search", "diffusion"]).success();
-    assert!(out(&a).contains("2511.22699") || out(&a).contains("result"));
+    let a = run(dir.path(), &missing, &["search", "single-stream diffusion"]).success();
+    assert!(out(&a).contains("2511.22699"), "{}", out(&a));
+    assert!(out(&a).contains("keyword search"), "{}", out(&a));
     assert!(err(&a).contains("make model"), "{}", err(&a));
 
     // Semantic alone cannot run: a clear error naming what is missing.

@@ -8,7 +8,7 @@
 //! stale and saves it in the store, and the vector index follows the
 //! store's embedding revisions.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -324,16 +324,10 @@ impl SearchEngine {
             docs = page(&docs, request.offset, request.limit);
         }
         let listings = self.store.listings_by_doc(&docs).await?;
-        let score_of = |doc: u64| {
-            ranked
-                .iter()
-                .find(|r| r.doc == doc)
-                .map(|r| r.score)
-                .unwrap_or_default()
-        };
+        let scores: HashMap<u64, f32> = ranked.iter().map(|r| (r.doc, r.score)).collect();
         let mut hits: Vec<(u64, Listing, f32)> = listings
             .into_iter()
-            .map(|(doc, l)| (doc, l, score_of(doc)))
+            .map(|(doc, l)| (doc, l, scores.get(&doc).copied().unwrap_or_default()))
             .collect();
         if resort {
             sort_listings(&mut hits, request.sort);
@@ -358,40 +352,43 @@ impl SearchEngine {
         })
     }
 
-    /// The papers nearest to `id` by meaning, the paper itself excluded.
-    /// Empty when the paper has no embedding yet or there is no model.
+    /// The papers nearest to `id` by meaning, the paper itself excluded:
+    /// `None` for a paper the store does not have; empty while it has no
+    /// embedding yet or when there is no model.
     pub async fn similar(
         &self,
         id: &ArxivId,
         limit: usize,
-    ) -> Result<Vec<(Listing, f32)>, EngineError> {
-        let Some(vectors) = self.vectors() else {
-            return Ok(Vec::new());
-        };
+    ) -> Result<Option<Vec<(Listing, f32)>>, EngineError> {
         let Some(doc) = self.store.paper_doc(id).await? else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
-        let Some(v) = vectors.vector(doc) else {
-            return Ok(Vec::new());
+        let Some((vectors, v)) = self
+            .vectors()
+            .and_then(|vectors| vectors.vector(doc).map(|v| (vectors, v)))
+        else {
+            return Ok(Some(Vec::new()));
         };
-        let neighbours = tokio::task::spawn_blocking(move || {
-            vectors.search(&v, limit + 1, Some(&|key: u64| key != doc))
-        })
-        .await
-        .map_err(|e| EngineError::Task(e.to_string()))?;
-        let docs: Vec<u64> = neighbours.iter().take(limit).map(|n| n.key).collect();
+        // One more than asked, unfiltered (a filter slows the graph walk):
+        // the paper itself is its own nearest neighbour.
+        let neighbours = tokio::task::spawn_blocking(move || vectors.search(&v, limit + 1, None))
+            .await
+            .map_err(|e| EngineError::Task(e.to_string()))?;
+        let scores: HashMap<u64, f32> = neighbours
+            .iter()
+            .filter(|n| n.key != doc)
+            .take(limit)
+            .map(|n| (n.key, n.score))
+            .collect();
+        let docs: Vec<u64> = neighbours
+            .iter()
+            .map(|n| n.key)
+            .filter(|k| scores.contains_key(k))
+            .collect();
         let listings = self.store.listings_by_doc(&docs).await?;
-        Ok(listings
-            .into_iter()
-            .map(|(d, l)| {
-                let score = neighbours
-                    .iter()
-                    .find(|n| n.key == d)
-                    .map(|n| n.score)
-                    .unwrap_or_default();
-                (l, score)
-            })
-            .collect())
+        Ok(Some(
+            listings.into_iter().map(|(d, l)| (l, scores[&d])).collect(),
+        ))
     }
 
     // ---- keeping up with the store ---------------------------------------

@@ -42,10 +42,6 @@ impl IndexDir {
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The current keyword index directory, creating the first generation
     /// if there is none.
     pub fn current_keyword(&self) -> std::io::Result<PathBuf> {

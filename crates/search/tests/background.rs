@@ -113,7 +113,8 @@ async fn imported_papers_become_searchable_and_survive_a_restart() {
     let similar = again
         .similar(&"2501.00001".parse().unwrap(), 5)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("a stored paper");
     assert_eq!(
         similar.len(),
         2,

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use dailypapers_search::engine::MAX_RESULTS;
 use dailypapers_search::keyword::{Filters, Sort};
-use dailypapers_search::query::{ParseOptions, SearchQuery};
+use dailypapers_search::query::{ParseOptions, QueryError, SearchQuery};
 use dailypapers_search::{Mode, SearchRequest};
 use serde::Deserialize;
 
@@ -44,32 +44,39 @@ impl SearchParams {
     }
 }
 
-/// Checks every parameter and builds the request. `q` must be present and
-/// searchable; `offset`/`limit` are validated by the caller's rules.
+/// Checks every parameter and builds the request; `None` when `q` holds
+/// nothing searchable (blank, or only punctuation), which the page shows as
+/// the empty search page and the API refuses. `offset`/`limit` are
+/// validated by the caller's rules.
 pub fn request(
     params: &SearchParams,
     offset: usize,
     limit: usize,
-) -> Result<SearchRequest, AppError> {
+) -> Result<Option<SearchRequest>, AppError> {
     let prefix = matches!(
         non_empty(params.prefix.as_deref()),
         Some("1" | "true" | "yes")
     );
-    let query = SearchQuery::parse(params.q.as_deref().unwrap_or(""), ParseOptions { prefix })?;
+    let query = match SearchQuery::parse(params.q.as_deref().unwrap_or(""), ParseOptions { prefix })
+    {
+        Ok(query) => query,
+        Err(QueryError::Empty) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     let mode = match non_empty(params.mode.as_deref()) {
         None => Mode::default(),
         Some(m) => m
             .parse::<Mode>()
             .map_err(|e| AppError::bad_request(format!("invalid mode: {e}")))?,
     };
-    Ok(SearchRequest {
+    Ok(Some(SearchRequest {
         query,
         mode,
         filters: filters(params)?,
         sort: sort(params.sort.as_deref())?,
         offset,
         limit,
-    })
+    }))
 }
 
 /// The `offset` and `limit` of `/api/search`.

@@ -111,7 +111,7 @@ pub async fn run(config: &Config, bench: Bench) -> Result<ExitCode> {
 }
 
 /// Peak resident set size of this process (VmHWM), in MiB.
-fn peak_rss_mib() -> Option<u64> {
+pub(super) fn peak_rss_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -33,6 +33,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use super::bench::peak_rss_mib;
 use crate::config::Config;
 
 /// Options of `bench relevance`.
@@ -531,13 +532,6 @@ fn report(what: &str, times: &mut [Duration]) {
         ms(times[times.len() - 1]),
         times.len()
     );
-}
-
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
 }
 
 fn dir_size(path: &Path) -> u64 {

@@ -83,16 +83,6 @@ pub enum Sort {
     Upvotes,
 }
 
-impl Sort {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sort::Relevance => "relevance",
-            Sort::Newest => "newest",
-            Sort::Upvotes => "upvotes",
-        }
-    }
-}
-
 impl std::str::FromStr for Sort {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

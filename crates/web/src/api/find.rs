@@ -13,6 +13,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Serialize;
 
+use dailypapers_search::query::QueryError;
+
 use super::hf_json::HfPaper;
 use super::json;
 use crate::search_params::{SearchParams, api_window, request};
@@ -52,7 +54,7 @@ pub async fn search(
 ) -> Result<Response, AppError> {
     let Query(params) = params?;
     let (offset, limit) = api_window(&params, 20)?;
-    let req = request(&params, offset, limit)?;
+    let req = request(&params, offset, limit)?.ok_or(QueryError::Empty)?;
     let found = state.search.search(req).await?;
     let body = Found {
         query: params.q.as_deref().unwrap_or("").trim(),

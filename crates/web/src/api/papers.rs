@@ -66,15 +66,16 @@ async fn similar(
         "an integer from 1 to 50",
     )?
     .unwrap_or(10) as usize;
-    if state.store.paper_doc(&id).await?.is_none() {
-        return Err(AppError::not_found(format!("paper {id} not found")));
-    }
+    let found = state
+        .search
+        .similar(&id, limit)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("paper {id} not found")))?;
     if let Some(why) = state.search.semantic_unavailable() {
         return Err(AppError::Unavailable(format!(
             "similar papers are unavailable: {why}"
         )));
     }
-    let found = state.search.similar(&id, limit).await?;
     let body: Vec<Similar> = found
         .iter()
         .map(|(listing, score)| Similar {

@@ -47,7 +47,7 @@ pub async fn show(
     })?;
     // Similar papers are a garnish: a failure leaves them out, not the page.
     let similar = match state.search.similar(&id, SIMILAR_CARDS).await {
-        Ok(found) => found,
+        Ok(found) => found.unwrap_or_default(),
         Err(e) => {
             tracing::warn!(error = %e, paper = %id, "similar papers failed");
             Vec::new()

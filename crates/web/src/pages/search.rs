@@ -9,7 +9,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use dailypapers_search::engine::MAX_RESULTS;
-use dailypapers_search::query::QueryError;
 use dailypapers_search::{EngineError, Mode, SearchResults};
 
 use crate::api::{int_param, non_empty};
@@ -64,8 +63,10 @@ pub async fn results(
     .unwrap_or(1) as usize;
     let offset = (page_no - 1) * RESULTS_PER_PAGE;
     let query = params.q.as_deref().unwrap_or("").trim();
-    let found: Option<SearchResults> = match request(&params, offset, RESULTS_PER_PAGE) {
-        Ok(req) => match state.search.search(req).await {
+    let found: Option<SearchResults> = match request(&params, offset, RESULTS_PER_PAGE)? {
+        // An empty box is the search page itself, not an error.
+        None => None,
+        Some(req) => match state.search.search(req).await {
             Ok(found) => Some(found),
             // Without a model the page still answers, with the reason.
             Err(e @ EngineError::SemanticUnavailable(_)) => Some(SearchResults {
@@ -76,9 +77,6 @@ pub async fn results(
             }),
             Err(e) => return Err(e.into()),
         },
-        // An empty box is the search page itself, not an error.
-        Err(AppError::BadRequest(_)) if is_blank(query) => None,
-        Err(e) => return Err(e),
     };
     let title = if query.is_empty() {
         "Search".to_string()
@@ -161,14 +159,6 @@ pub async fn results(
         cards,
     };
     Ok(Html(page.render()?).into_response())
-}
-
-/// Whether the box holds nothing searchable (blank, or only punctuation).
-fn is_blank(query: &str) -> bool {
-    matches!(
-        dailypapers_search::query::SearchQuery::parse(query, Default::default()),
-        Err(QueryError::Empty)
-    )
 }
 
 fn count_label(r: &SearchResults) -> String {
