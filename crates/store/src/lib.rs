@@ -1,21 +1,25 @@
 //! Persistence for Daily Papers.
 //!
-//! Callers see one interface, [`Store`], used as `Arc<dyn Store>`, so that the
-//! SQLite implementation (the embedded default, [`SqliteStore`]) and a
-//! PostgreSQL one can be swapped without touching them. Every implementation
-//! must pass the conformance suite in `tests/conformance.rs`.
+//! Callers see one interface, [`Store`], used as `Arc<dyn Store>` and
+//! obtained from [`open`] with a [`StoreUrl`], so that the SQLite
+//! implementation (the embedded default, [`SqliteStore`]) and a PostgreSQL
+//! one can be swapped without touching them. Every implementation must pass
+//! the conformance suite in `tests/conformance.rs`, and must keep the
+//! contract written on [`Store`].
 //!
-//! Writes go in batches: [`Store::import`] merges a batch of listings with
-//! what is stored (see `Paper::merge`) inside one transaction, so a batch is
-//! stored whole or not at all, and re-importing the same data changes nothing.
-//!
-//! Search indexes are derived data: every paper has a stable document number
-//! (`doc`) and a change sequence (`seq`) that grows on each write, so an index
-//! follows the store with [`Store::changed_papers`]. Embeddings are stored
-//! here too (the costly part to recompute), as f16 vectors.
+//! A backend holds its SQL and little else: what a batch import writes is
+//! decided in [`merge`] (no I/O), how values are encoded in [`codec`], and
+//! how many times a write is tried in [`retry`]; a backend reads the stored
+//! rows, calls them, and writes.
 
+pub mod codec;
 mod error;
+pub mod merge;
+pub mod retry;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod url;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -23,12 +27,17 @@ use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization, Paper};
 
 pub use error::StoreError;
 pub use sqlite::SqliteStore;
+pub use url::{DATABASE_FILE, StoreUrl};
 
-/// Opens the store the application runs on: today the SQLite database in
-/// `data_dir`. Callers hold the result as `Arc<dyn Store>`, so a further
-/// backend is chosen here and nowhere else.
-pub async fn open(data_dir: &std::path::Path) -> Result<std::sync::Arc<dyn Store>, StoreError> {
-    Ok(std::sync::Arc::new(SqliteStore::open(data_dir).await?))
+/// Opens (creating and migrating if needed) the store at `url`. Callers hold
+/// the result as `Arc<dyn Store>`: a backend is chosen here and nowhere else.
+pub async fn open(url: &StoreUrl) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    match url {
+        StoreUrl::Sqlite(path) => Ok(std::sync::Arc::new(SqliteStore::open_file(path).await?)),
+        StoreUrl::Postgres(_) => Err(StoreError::Unsupported(format!(
+            "{url}: this build stores papers in SQLite only; use a file path or sqlite://PATH"
+        ))),
+    }
 }
 
 /// What importing a batch did, record by record: every record counts once
@@ -121,7 +130,64 @@ pub struct EmbeddingProgress {
     pub total: u64,
 }
 
+/// A job's lease, as the store holds it (for status pages).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    /// The job's name.
+    pub name: String,
+    /// Who holds it (a process's identity: host, pid, start time).
+    pub holder: String,
+    /// When the holder took it.
+    pub acquired_at: chrono::DateTime<chrono::Utc>,
+    /// When it lapses unless renewed.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// How much of a connection pool is in use, for metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUse {
+    /// Which pool (`readers`, `writer`).
+    pub name: &'static str,
+    /// Connections open now.
+    pub open: u32,
+    /// Of those, idle.
+    pub idle: u32,
+    /// The most it opens.
+    pub max: u32,
+}
+
 /// The persistence interface every backend implements.
+///
+/// # Contract
+///
+/// Every backend keeps these promises, and `tests/conformance.rs` checks
+/// each of them:
+///
+/// - **Batches are atomic.** [`Store::import`] and [`Store::save_embeddings`]
+///   store their whole batch in one transaction or nothing of it; a failed
+///   batch leaves what was stored untouched.
+/// - **Re-importing changes nothing.** Merging a record into the stored
+///   paper follows `Paper::merge` (see [`merge`]), so importing the same data
+///   again reports every record unchanged and writes nothing.
+/// - **Numbering.** A paper's document number (`doc`) is given when it is
+///   first stored and never changes or is reused. Every write of a paper
+///   gives it a new change sequence number (`seq`), and every saved vector a
+///   new revision (`rev`), each larger than any number of its kind already
+///   committed. Taking numbers costs the same at any size of the store.
+/// - **Visibility follows numbering.** Numbers are handed out in commit
+///   order: once a reader has seen the change numbered `n`, every change it
+///   can see later is numbered above `n`. So an index that asks for
+///   [`Store::changed_papers`] (or [`Store::embeddings_since`]) after the
+///   last number it saw never skips a change, however many processes write.
+/// - **Writers wait, they do not fail.** Any number of writers (tasks and
+///   processes) may write at once: a write waits for the others (on SQLite
+///   the write lock is taken when the transaction starts, `BEGIN
+///   IMMEDIATE`) and a transaction that still meets a conflict is rolled
+///   back and tried again (see [`retry`]), which is safe because it wrote
+///   nothing.
+/// - **Checkpoints read back what was written**, at once, in any process.
+/// - **Leases are exclusive.** [`Store::acquire_lease`] gives a named lease
+///   to one holder at a time until it expires or is released.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Merges a batch of listings into the store in one transaction.
@@ -194,6 +260,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many papers have a current embedding by `model`.
     async fn embedding_progress(&self, model: &str) -> Result<EmbeddingProgress, StoreError>;
+
+    /// Takes or renews the lease `name` for `holder` for `ttl`: true when
+    /// `holder` now holds it (it was free, expired, or already theirs), false
+    /// when someone else does.
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives the lease up, if `holder` holds it.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+
+    /// Every lease held or lapsed, by name.
+    async fn leases(&self) -> Result<Vec<Lease>, StoreError>;
+
+    /// Writes a consistent copy of the whole store to the file `dest`, while
+    /// others go on reading and writing: every batch is in it whole or not
+    /// at all. The copy is itself a store (open it with its path).
+    async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError>;
+
+    /// What the store takes on disk, in bytes.
+    async fn size_bytes(&self) -> Result<u64, StoreError>;
+
+    /// Where the store lives, as it may be shown (no password).
+    fn describe(&self) -> String;
+
+    /// The use of its connection pools (none for a store without pools).
+    fn pool_use(&self) -> Vec<PoolUse> {
+        Vec::new()
+    }
 
     /// Answers when the database does (a cheap query, for health checks).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -1,10 +1,18 @@
-//! The SQLite store: one database file in the data directory, in WAL mode.
+//! The SQLite store: one database file (by default `dailypapers.sqlite3` in
+//! the data directory), in WAL mode. This module holds the SQL and little
+//! else: what an import writes is decided by [`crate::merge`], values are
+//! encoded by [`crate::codec`].
 //!
-//! Reads go through a pool of connections; writes through a single writer
-//! connection, so write transactions never contend with each other and
-//! readers never wait for writers. A batch import reads the stored versions
-//! of the batch's papers in one query, merges in memory, and writes only what
-//! changed with multi-row statements, all in one transaction.
+//! Reads go through a pool of read-only connections, which never wait for
+//! writers. Writes go through one writer connection per process, and every
+//! write transaction starts with `BEGIN IMMEDIATE`: it takes SQLite's write
+//! lock before reading anything, so writers in other processes (a CLI import
+//! beside `serve`) queue on the busy timeout instead of failing with
+//! `SQLITE_BUSY_SNAPSHOT` when a deferred transaction tries to upgrade; a
+//! conflict that still gets through is tried again ([`crate::retry`]).
+//! Document, sequence and revision numbers are taken from the `counters`
+//! table inside that transaction, so they are handed out in commit order at
+//! the cost of one row update.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,23 +20,35 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use dailypapers_domain::{ArxivId, FeedEntry, FeedSort, Listing, Organization, Paper};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+use crate::codec::{
+    day_text, decode_vector, encode_vector, from_json, parse_day, timestamp, to_i64, to_json,
+    to_u64,
+};
+use crate::merge::{ImportPlan, Incoming, Stored};
+use crate::retry::retrying;
 use crate::{
-    Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, NewEmbedding, PaperChange,
-    Store, StoreError, StoredEmbedding,
+    Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease, NewEmbedding,
+    PaperChange, PoolUse, Store, StoreError, StoredEmbedding,
 };
 
-/// The database file name inside the data directory.
-pub const DATABASE_FILE: &str = "dailypapers.sqlite3";
+pub use crate::url::DATABASE_FILE;
 
 /// Rows per multi-row INSERT (SQLite allows 32,766 bound parameters).
 const ROWS_PER_STATEMENT: usize = 500;
+
+/// How long a writer waits for another process's write lock before the
+/// attempt counts as a conflict.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How every write transaction starts (see the module docs).
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 /// The embedded store.
 #[derive(Clone, Debug)]
@@ -42,7 +62,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and migrates it.
     pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Open {
-            path: data_dir.display().to_string(),
+            target: data_dir.display().to_string(),
             source: sqlx::Error::Io(e),
         })?;
         Self::open_file(&data_dir.join(DATABASE_FILE)).await
@@ -51,9 +71,12 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and migrates it.
     pub async fn open_file(path: &Path) -> Result<Self, StoreError> {
         let open_err = |source| StoreError::Open {
-            path: path.display().to_string(),
+            target: path.display().to_string(),
             source,
         };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| open_err(sqlx::Error::Io(e)))?;
+        }
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(open_err)?
             .filename(path)
@@ -61,7 +84,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30))
+            .busy_timeout(BUSY_TIMEOUT)
             // A stored paper is 2-5 KiB: 16 KiB pages hold it without overflow
             // chains (measured: bulk import 15% faster than with 4 KiB pages).
             .page_size(16384)
@@ -74,7 +97,12 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(open_err)?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        // Two processes starting on a new file both migrate: the second
+        // meets the first's lock, and once it is free finds nothing to do.
+        retrying("migrating the database", || async {
+            Ok(sqlx::migrate!("./migrations/sqlite").run(&writer).await?)
+        })
+        .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -92,72 +120,181 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
 
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn to_u64(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
-/// Embeddings are stored as little-endian f16: half the size of f32, and
-/// far more precise than the cosine ranking needs.
-mod vector {
-    use half::f16;
-
-    pub fn encode(v: &[f32]) -> Vec<u8> {
-        v.iter()
-            .flat_map(|x| f16::from_f32(*x).to_le_bytes())
-            .collect()
+    /// One import attempt, in one write transaction.
+    async fn import_once(&self, incoming: &Incoming) -> Result<ImportOutcome, StoreError> {
+        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+        let stored = read_stored(&mut tx, incoming.ids()).await?;
+        let plan = crate::merge::plan(incoming.clone(), stored);
+        write_plan(&mut tx, &plan).await?;
+        tx.commit().await?;
+        Ok(plan.outcome)
     }
 
-    pub fn decode(bytes: &[u8]) -> Option<Vec<f32>> {
-        if !bytes.len().is_multiple_of(2) {
-            return None;
+    async fn save_embeddings_once(
+        &self,
+        model: &str,
+        rows: &[NewEmbedding],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+        let vectors = rows.iter().filter(|r| r.vector.is_some()).count() as u64;
+        let mut rev = take_numbers(&mut tx, "rev", vectors).await?;
+        for row in rows {
+            match &row.vector {
+                Some(v) => {
+                    rev += 1;
+                    sqlx::query(
+                        "INSERT INTO embeddings (doc, model, text_hash, paper_seq, rev, vector) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (doc) DO UPDATE SET \
+                         model = excluded.model, text_hash = excluded.text_hash, \
+                         paper_seq = excluded.paper_seq, rev = excluded.rev, vector = excluded.vector",
+                    )
+                    .bind(to_i64(row.doc))
+                    .bind(model)
+                    .bind(row.text_hash as i64)
+                    .bind(to_i64(row.paper_seq))
+                    .bind(to_i64(rev))
+                    .bind(encode_vector(v))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "UPDATE embeddings SET paper_seq = ?3 \
+                         WHERE doc = ?1 AND model = ?2 AND paper_seq < ?3",
+                    )
+                    .bind(to_i64(row.doc))
+                    .bind(model)
+                    .bind(to_i64(row.paper_seq))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
         }
-        Some(
-            bytes
-                .chunks_exact(2)
-                .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
-                .collect(),
-        )
+        tx.commit().await?;
+        Ok(())
     }
 }
 
-/// Formats an instant the one way the database stores it, so that text order is time order.
-fn timestamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-fn day_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-fn parse_day(s: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| StoreError::Corrupt(format!("feed day {s:?}: {e}")))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("domain types always serialize")
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-/// A listing as a newer record of it says, except that the comment count
-/// only grows (replaying an old recording does not take comments away).
-fn merge_entry(stored: Option<&FeedEntry>, incoming: Option<FeedEntry>) -> Option<FeedEntry> {
-    match (stored, incoming) {
-        (Some(old), Some(mut new)) => {
-            new.num_comments = new.num_comments.max(old.num_comments);
-            Some(new)
-        }
-        (old, new) => new.or_else(|| old.cloned()),
+/// Takes `n` numbers from the counter `name`: the caller numbers from the
+/// returned value + 1 to the returned value + n. The counter row stays
+/// locked until the transaction ends, so numbers follow commit order.
+async fn take_numbers(conn: &mut SqliteConnection, name: &str, n: u64) -> Result<u64, StoreError> {
+    if n == 0 {
+        return Ok(0);
     }
+    let start: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + ?2 WHERE name = ?1 RETURNING value - ?2",
+    )
+    .bind(name)
+    .bind(to_i64(n))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(to_u64(start))
+}
+
+/// The stored papers and entries of a batch, read with two queries.
+async fn read_stored(conn: &mut SqliteConnection, ids: &[String]) -> Result<Stored, StoreError> {
+    let ids_json = to_json(&ids);
+    let mut stored = Stored::default();
+    let rows = sqlx::query(
+        "SELECT id, doc, data FROM papers WHERE id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(&ids_json)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let paper: Paper = from_json("paper", row.try_get("data")?)?;
+        stored
+            .papers
+            .insert(row.try_get("id")?, (to_u64(row.try_get("doc")?), paper));
+    }
+    let rows = sqlx::query(
+        "SELECT paper_id, data FROM listings WHERE paper_id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(&ids_json)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let entry: FeedEntry = from_json("listing", row.try_get("data")?)?;
+        stored.entries.insert(row.try_get("paper_id")?, entry);
+    }
+    Ok(stored)
+}
+
+/// Writes what a batch changed with multi-row upserts.
+async fn write_plan(conn: &mut SqliteConnection, plan: &ImportPlan) -> Result<(), StoreError> {
+    // New papers take the next document numbers; every written paper takes
+    // the next sequence numbers.
+    let mut next_doc = take_numbers(conn, "doc", plan.new_papers()).await?;
+    let mut next_seq = take_numbers(conn, "seq", plan.papers.len() as u64).await?;
+    let numbered: Vec<(u64, u64, &Paper, &str)> = plan
+        .papers
+        .iter()
+        .map(|w| {
+            next_seq += 1;
+            let doc = w.doc.unwrap_or_else(|| {
+                next_doc += 1;
+                next_doc
+            });
+            (doc, next_seq, &w.paper, w.json.as_str())
+        })
+        .collect();
+    for chunk in numbered.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO papers (doc, seq, id, primary_category, organization, published_at, upvotes, data) ",
+        );
+        q.push_values(chunk, |mut b, (doc, seq, p, json)| {
+            b.push_bind(to_i64(*doc))
+                .push_bind(to_i64(*seq))
+                .push_bind(p.id.as_str())
+                .push_bind(p.primary_category())
+                .push_bind(p.organization.as_ref().map(|o| o.name.as_str()))
+                .push_bind(p.published_at.map(timestamp))
+                .push_bind(i64::from(p.upvotes.unwrap_or(0)))
+                .push_bind(*json);
+        });
+        q.push(
+            " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, \
+             primary_category = excluded.primary_category, organization = excluded.organization, \
+             published_at = excluded.published_at, upvotes = excluded.upvotes, data = excluded.data",
+        );
+        q.build().execute(&mut *conn).await?;
+    }
+    for chunk in plan.entries.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO listings (paper_id, feed_day, submitted_at, listed_at, submitter, data) ",
+        );
+        q.push_values(chunk, |mut b, w| {
+            let e = &w.entry;
+            b.push_bind(e.paper_id.as_str())
+                .push_bind(day_text(e.feed_day))
+                .push_bind(timestamp(e.submission_time()))
+                .push_bind(timestamp(e.listed_at))
+                .push_bind(e.submitted_by.as_ref().map(|s| s.user.as_str()))
+                .push_bind(w.json.as_str());
+        });
+        q.push(
+            " ON CONFLICT (paper_id) DO UPDATE SET feed_day = excluded.feed_day, \
+             submitted_at = excluded.submitted_at, listed_at = excluded.listed_at, submitter = excluded.submitter, data = excluded.data",
+        );
+        q.build().execute(&mut *conn).await?;
+    }
+    for chunk in plan.organizations.chunks(ROWS_PER_STATEMENT) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO organizations (name, fullname, data) ");
+        q.push_values(chunk, |mut b, o: &Organization| {
+            b.push_bind(&o.name)
+                .push_bind(&o.fullname)
+                .push_bind(to_json(o));
+        });
+        q.push(
+            " ON CONFLICT (name) DO UPDATE SET fullname = excluded.fullname, data = excluded.data \
+             WHERE organizations.data <> excluded.data",
+        );
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Reads `(paper, listing)` JSON columns into a `Listing`.
@@ -172,187 +309,22 @@ fn listing_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Listing, StoreError
 
 const LISTING_COLUMNS: &str = "p.data AS paper, l.data AS entry";
 
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_millis(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError> {
-        if batch.is_empty() {
+        let incoming = Incoming::new(batch);
+        if incoming.is_empty() {
             return Ok(ImportOutcome::default());
         }
-        // Merge records of the same paper within the batch, keeping first-seen order.
-        let mut outcome = ImportOutcome::default();
-        let mut order: Vec<String> = Vec::with_capacity(batch.len());
-        let mut incoming: HashMap<String, Listing> = HashMap::with_capacity(batch.len());
-        for item in batch {
-            match incoming.get_mut(item.paper.id.as_str()) {
-                Some(seen) => {
-                    // A repeat within the batch counts as what it did to the first.
-                    let paper = seen.paper.merge(&item.paper);
-                    let entry = merge_entry(seen.entry.as_ref(), item.entry);
-                    if paper == seen.paper && entry == seen.entry {
-                        outcome.unchanged += 1;
-                    } else {
-                        outcome.updated += 1;
-                    }
-                    seen.paper = paper;
-                    seen.entry = entry;
-                }
-                None => {
-                    order.push(item.paper.id.as_str().to_owned());
-                    incoming.insert(item.paper.id.as_str().to_owned(), item);
-                }
-            }
-        }
-        let ids_json = to_json(&order);
-
-        let mut tx = self.writer.begin().await?;
-        let mut stored_papers: HashMap<String, String> = HashMap::new();
-        let rows = sqlx::query(
-            "SELECT id, doc, data FROM papers WHERE id IN (SELECT value FROM json_each(?1))",
-        )
-        .bind(&ids_json)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut stored_docs: HashMap<String, i64> = HashMap::new();
-        for row in rows {
-            stored_docs.insert(row.try_get("id")?, row.try_get("doc")?);
-            stored_papers.insert(row.try_get("id")?, row.try_get("data")?);
-        }
-        let mut stored_entries: HashMap<String, String> = HashMap::new();
-        let rows = sqlx::query(
-            "SELECT paper_id, data FROM listings WHERE paper_id IN (SELECT value FROM json_each(?1))",
-        )
-        .bind(&ids_json)
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in rows {
-            stored_entries.insert(row.try_get("paper_id")?, row.try_get("data")?);
-        }
-
-        let mut papers_out: Vec<(Paper, String)> = Vec::new();
-        let mut entries_out: Vec<(FeedEntry, String)> = Vec::new();
-        let mut orgs_out: HashMap<String, Organization> = HashMap::new();
-        for key in &order {
-            let item = incoming
-                .remove(key)
-                .expect("every ordered key was inserted");
-            let (paper, paper_changed, is_new) = match stored_papers.get(key) {
-                Some(text) => {
-                    let stored: Paper = from_json("paper", text)?;
-                    let merged = stored.merge(&item.paper);
-                    let changed = merged != stored;
-                    (merged, changed, false)
-                }
-                None => (item.paper, true, true),
-            };
-            let mut entry_changed = false;
-            if item.entry.is_some() {
-                let stored: Option<FeedEntry> = stored_entries
-                    .get(key)
-                    .map(|t| from_json("listing", t))
-                    .transpose()?;
-                let entry = merge_entry(stored.as_ref(), item.entry)
-                    .expect("an incoming entry merges into an entry");
-                if stored.as_ref() != Some(&entry) {
-                    entry_changed = true;
-                    if let Some(org) = &entry.organization {
-                        orgs_out.insert(org.name.clone(), org.clone());
-                    }
-                    let json = to_json(&entry);
-                    entries_out.push((entry, json));
-                }
-            }
-            if paper_changed {
-                if let Some(org) = &paper.organization {
-                    orgs_out.insert(org.name.clone(), org.clone());
-                }
-                let json = to_json(&paper);
-                papers_out.push((paper, json));
-            }
-            match (is_new, paper_changed || entry_changed) {
-                (true, _) => outcome.new += 1,
-                (false, true) => outcome.updated += 1,
-                (false, false) => outcome.unchanged += 1,
-            }
-        }
-
-        // New papers take the next document numbers; every written paper takes
-        // the next sequence numbers (one writer, so no two batches share them).
-        let (max_doc, max_seq): (i64, i64) =
-            sqlx::query_as("SELECT coalesce(max(doc), 0), coalesce(max(seq), 0) FROM papers")
-                .fetch_one(&mut *tx)
-                .await?;
-        let mut next_doc = max_doc;
-        let mut next_seq = max_seq;
-        let numbered: Vec<(i64, i64, Paper, String)> = papers_out
-            .into_iter()
-            .map(|(p, json)| {
-                next_seq += 1;
-                let doc = match stored_docs.get(p.id.as_str()) {
-                    Some(doc) => *doc,
-                    None => {
-                        next_doc += 1;
-                        next_doc
-                    }
-                };
-                (doc, next_seq, p, json)
-            })
-            .collect();
-        for chunk in numbered.chunks(ROWS_PER_STATEMENT) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO papers (doc, seq, id, primary_category, organization, published_at, upvotes, data) ",
-            );
-            q.push_values(chunk, |mut b, (doc, seq, p, json)| {
-                b.push_bind(*doc)
-                    .push_bind(*seq)
-                    .push_bind(p.id.as_str())
-                    .push_bind(p.primary_category())
-                    .push_bind(p.organization.as_ref().map(|o| o.name.as_str()))
-                    .push_bind(p.published_at.map(timestamp))
-                    .push_bind(i64::from(p.upvotes.unwrap_or(0)))
-                    .push_bind(json);
-            });
-            q.push(
-                " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, \
-                 primary_category = excluded.primary_category, organization = excluded.organization, \
-                 published_at = excluded.published_at, upvotes = excluded.upvotes, data = excluded.data",
-            );
-            q.build().execute(&mut *tx).await?;
-        }
-        for chunk in entries_out.chunks(ROWS_PER_STATEMENT) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO listings (paper_id, feed_day, submitted_at, listed_at, submitter, data) ",
-            );
-            q.push_values(chunk, |mut b, (e, json)| {
-                b.push_bind(e.paper_id.as_str())
-                    .push_bind(day_text(e.feed_day))
-                    .push_bind(timestamp(e.submission_time()))
-                    .push_bind(timestamp(e.listed_at))
-                    .push_bind(e.submitted_by.as_ref().map(|s| s.user.as_str()))
-                    .push_bind(json);
-            });
-            q.push(
-                " ON CONFLICT (paper_id) DO UPDATE SET feed_day = excluded.feed_day, \
-                 submitted_at = excluded.submitted_at, listed_at = excluded.listed_at, submitter = excluded.submitter, data = excluded.data",
-            );
-            q.build().execute(&mut *tx).await?;
-        }
-        let orgs: Vec<Organization> = orgs_out.into_values().collect();
-        for chunk in orgs.chunks(ROWS_PER_STATEMENT) {
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new("INSERT INTO organizations (name, fullname, data) ");
-            q.push_values(chunk, |mut b, o| {
-                b.push_bind(&o.name)
-                    .push_bind(&o.fullname)
-                    .push_bind(to_json(o));
-            });
-            q.push(
-                " ON CONFLICT (name) DO UPDATE SET fullname = excluded.fullname, data = excluded.data \
-                 WHERE organizations.data <> excluded.data",
-            );
-            q.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(outcome)
+        retrying("importing a batch", || self.import_once(&incoming)).await
     }
 
     async fn listing(&self, id: &ArxivId) -> Result<Option<Listing>, StoreError> {
@@ -438,26 +410,29 @@ impl Store for SqliteStore {
     }
 
     async fn set_checkpoint(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
-        match value {
-            Some(v) => {
-                sqlx::query(
-                    "INSERT INTO checkpoints (key, value, updated_at) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                )
-                .bind(key)
-                .bind(v)
-                .bind(timestamp(Utc::now()))
-                .execute(&self.writer)
-                .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM checkpoints WHERE key = ?1")
+        retrying("saving a checkpoint", || async move {
+            match value {
+                Some(v) => {
+                    sqlx::query(
+                        "INSERT INTO checkpoints (key, value, updated_at) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    )
                     .bind(key)
+                    .bind(v)
+                    .bind(timestamp(Utc::now()))
                     .execute(&self.writer)
                     .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM checkpoints WHERE key = ?1")
+                        .bind(key)
+                        .execute(&self.writer)
+                        .await?;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 
     /// Closes both pools, checkpointing the WAL.
@@ -560,45 +535,10 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut tx = self.writer.begin().await?;
-        let max_rev: i64 = sqlx::query_scalar("SELECT coalesce(max(rev), 0) FROM embeddings")
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut rev = max_rev;
-        for row in rows {
-            match &row.vector {
-                Some(v) => {
-                    rev += 1;
-                    sqlx::query(
-                        "INSERT INTO embeddings (doc, model, text_hash, paper_seq, rev, vector) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (doc) DO UPDATE SET \
-                         model = excluded.model, text_hash = excluded.text_hash, \
-                         paper_seq = excluded.paper_seq, rev = excluded.rev, vector = excluded.vector",
-                    )
-                    .bind(to_i64(row.doc))
-                    .bind(model)
-                    .bind(row.text_hash as i64)
-                    .bind(to_i64(row.paper_seq))
-                    .bind(rev)
-                    .bind(vector::encode(v))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                None => {
-                    sqlx::query(
-                        "UPDATE embeddings SET paper_seq = ?3 \
-                         WHERE doc = ?1 AND model = ?2 AND paper_seq < ?3",
-                    )
-                    .bind(to_i64(row.doc))
-                    .bind(model)
-                    .bind(to_i64(row.paper_seq))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        retrying("saving embeddings", || {
+            self.save_embeddings_once(model, rows)
+        })
+        .await
     }
 
     async fn embeddings_since(
@@ -622,7 +562,7 @@ impl Store for SqliteStore {
                 Ok(StoredEmbedding {
                     doc,
                     rev: to_u64(row.try_get("rev")?),
-                    vector: vector::decode(bytes).ok_or_else(|| {
+                    vector: decode_vector(bytes).ok_or_else(|| {
                         StoreError::Corrupt(format!("embedding of document {doc}: odd length"))
                     })?,
                 })
@@ -643,6 +583,149 @@ impl Store for SqliteStore {
             done: to_u64(done),
             total: to_u64(total),
         })
+    }
+
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let expires = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        retrying("taking a lease", || async {
+            let taken = sqlx::query(
+                "INSERT INTO leases (name, holder, acquired_at, expires_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (name) DO UPDATE SET \
+                   acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at \
+                                      ELSE excluded.acquired_at END, \
+                   holder = excluded.holder, expires_at = excluded.expires_at \
+                 WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3",
+            )
+            .bind(name)
+            .bind(holder)
+            .bind(millis(now))
+            .bind(millis(expires))
+            .execute(&self.writer)
+            .await?;
+            Ok(taken.rows_affected() == 1)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        retrying("releasing a lease", || async {
+            sqlx::query("DELETE FROM leases WHERE name = ?1 AND holder = ?2")
+                .bind(name)
+                .bind(holder)
+                .execute(&self.writer)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn leases(&self) -> Result<Vec<Lease>, StoreError> {
+        let rows =
+            sqlx::query("SELECT name, holder, acquired_at, expires_at FROM leases ORDER BY name")
+                .fetch_all(&self.writer)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Lease {
+                    name: row.try_get("name")?,
+                    holder: row.try_get("holder")?,
+                    acquired_at: from_millis(row.try_get("acquired_at")?),
+                    expires_at: from_millis(row.try_get("expires_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn backup(&self, dest: &Path) -> Result<(), StoreError> {
+        let fail = |why: String| StoreError::Backup {
+            path: dest.display().to_string(),
+            why,
+        };
+        if dest.exists() {
+            return Err(fail("the file exists; name a new file".into()));
+        }
+        // VACUUM INTO copies the database as one read transaction sees it:
+        // every committed batch whole, none that commits meanwhile. It is
+        // written beside the destination first, so a failed backup leaves
+        // no half-written file under the asked-for name.
+        let partial = dest.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        let partial_text = partial
+            .to_str()
+            .ok_or_else(|| fail("the path is not valid UTF-8".into()))?
+            .to_string();
+        let mut conn = self.readers.acquire().await?;
+        let copied = sqlx::query("VACUUM INTO ?1")
+            .bind(&partial_text)
+            .execute(&mut *conn)
+            .await;
+        drop(conn);
+        if let Err(e) = copied {
+            let _ = std::fs::remove_file(&partial);
+            return Err(fail(e.to_string()));
+        }
+        let check = SqliteConnectOptions::new()
+            .filename(&partial)
+            .read_only(true);
+        let verdict = async {
+            use sqlx::ConnectOptions;
+            let mut c = check.connect().await?;
+            let ok: String = sqlx::query_scalar("PRAGMA quick_check")
+                .fetch_one(&mut c)
+                .await?;
+            let _: i64 = sqlx::query_scalar("SELECT count(*) FROM papers")
+                .fetch_one(&mut c)
+                .await?;
+            sqlx::Connection::close(c).await?;
+            Ok::<_, sqlx::Error>(ok)
+        }
+        .await;
+        match verdict {
+            Ok(ok) if ok == "ok" => {}
+            Ok(bad) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(fail(format!("the copy does not check out: {bad}")));
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(fail(format!("the copy does not open: {e}")));
+            }
+        }
+        std::fs::rename(&partial, dest).map_err(|e| fail(e.to_string()))
+    }
+
+    async fn size_bytes(&self) -> Result<u64, StoreError> {
+        let pages: (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT page_count FROM pragma_page_count()), (SELECT page_size FROM pragma_page_size())",
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        let wal = std::fs::metadata(format!("{}-wal", self.path.display()))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        Ok(to_u64(pages.0.saturating_mul(pages.1)) + wal)
+    }
+
+    fn describe(&self) -> String {
+        format!("sqlite://{}", self.path.display())
+    }
+
+    fn pool_use(&self) -> Vec<PoolUse> {
+        [("readers", &self.readers), ("writer", &self.writer)]
+            .into_iter()
+            .map(|(name, pool)| PoolUse {
+                name,
+                open: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            })
+            .collect()
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,13 +1,13 @@
 //! The store conformance suite: what every `Store` implementation must do.
 //!
-//! Each check takes a fresh, empty store. The SQLite store runs it here on a
-//! real database file in a temporary directory.
-
-use std::sync::Arc;
+//! Each check takes a fresh, empty store from `dailypapers_store::testing`
+//! (an SQLite file in a temporary directory unless `DAILYPAPERS_TEST_STORE`
+//! names another backend), so the same checks run on every backend.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dailypapers_domain::{Author, FeedEntry, FeedSort, Listing, Organization, Paper, Submitter};
-use dailypapers_store::{FeedQuery, ImportOutcome, NewEmbedding, SqliteStore, Store};
+use dailypapers_store::testing::{TestStore, fresh_store};
+use dailypapers_store::{FeedQuery, ImportOutcome, NewEmbedding, Store};
 use sqlx::Connection;
 
 fn day(s: &str) -> NaiveDate {
@@ -117,7 +117,8 @@ async fn sample(store: &dyn Store) {
     );
 }
 
-async fn feed_day_is_ordered_by_upvotes_then_submission_time(store: Arc<dyn Store>) {
+async fn feed_day_is_ordered_by_upvotes_then_submission_time(t: &TestStore) {
+    let store = t.store.clone();
     sample(&*store).await;
     let day1 = store
         .feed(&query("2025-12-01", "2025-12-01"))
@@ -178,7 +179,8 @@ async fn feed_day_is_ordered_by_upvotes_then_submission_time(store: Arc<dyn Stor
     );
 }
 
-async fn listings_round_trip_whole(store: Arc<dyn Store>) {
+async fn listings_round_trip_whole(t: &TestStore) {
+    let store = t.store.clone();
     sample(&*store).await;
     let got = store
         .listing(&"2511.00002v3".parse().unwrap())
@@ -210,7 +212,8 @@ async fn listings_round_trip_whole(store: Arc<dyn Store>) {
     assert_eq!(org.fullname, "NVIDIA");
 }
 
-async fn reimporting_changes_nothing_and_updates_are_counted(store: Arc<dyn Store>) {
+async fn reimporting_changes_nothing_and_updates_are_counted(t: &TestStore) {
+    let store = t.store.clone();
     sample(&*store).await;
     let before = store
         .feed(&query("2025-11-01", "2025-12-31"))
@@ -298,7 +301,8 @@ async fn reimporting_changes_nothing_and_updates_are_counted(store: Arc<dyn Stor
     assert_eq!(ids(&day1), ["2511.00003", "2511.00002", "2511.00001"]);
 }
 
-async fn records_of_one_paper_in_one_batch_are_one_paper(store: Arc<dyn Store>) {
+async fn records_of_one_paper_in_one_batch_are_one_paper(t: &TestStore) {
+    let store = t.store.clone();
     let a = paper("2104.12255v1", "Zero", None);
     let mut b = paper("2104.12255v2", "Zero, revised", Some(7));
     b.doi = Some("10.1/z".into());
@@ -330,7 +334,8 @@ async fn records_of_one_paper_in_one_batch_are_one_paper(store: Arc<dyn Store>) 
     assert_eq!(store.counts().await.unwrap().papers, 1);
 }
 
-async fn feed_days_navigate_over_gaps(store: Arc<dyn Store>) {
+async fn feed_days_navigate_over_gaps(t: &TestStore) {
+    let store = t.store.clone();
     assert_eq!(store.latest_feed_day().await.unwrap(), None);
     sample(&*store).await;
     assert_eq!(
@@ -346,7 +351,8 @@ async fn feed_days_navigate_over_gaps(store: Arc<dyn Store>) {
     assert_eq!((prev, next), (Some(day("2025-12-01")), None));
 }
 
-async fn checkpoints_are_saved_and_cleared(store: Arc<dyn Store>) {
+async fn checkpoints_are_saved_and_cleared(t: &TestStore) {
+    let store = t.store.clone();
     assert_eq!(store.checkpoint("oai:cs").await.unwrap(), None);
     store
         .set_checkpoint("oai:cs", Some("6960524|1001"))
@@ -364,7 +370,8 @@ async fn checkpoints_are_saved_and_cleared(store: Arc<dyn Store>) {
     assert_eq!(store.checkpoint("oai:cs").await.unwrap(), None);
 }
 
-async fn writes_are_numbered_for_the_indexes_to_follow(store: Arc<dyn Store>) {
+async fn writes_are_numbered_for_the_indexes_to_follow(t: &TestStore) {
+    let store = t.store.clone();
     assert_eq!(store.max_seq().await.unwrap(), 0);
     let a = paper("2501.00001", "First", Some(1));
     let b = paper("2501.00002", "Second", Some(2));
@@ -417,7 +424,8 @@ async fn writes_are_numbered_for_the_indexes_to_follow(store: Arc<dyn Store>) {
     );
 }
 
-async fn embeddings_are_kept_per_model_and_follow_the_papers(store: Arc<dyn Store>) {
+async fn embeddings_are_kept_per_model_and_follow_the_papers(t: &TestStore) {
+    let store = t.store.clone();
     let a = paper("2501.00001", "First", Some(1));
     let b = paper("2501.00002", "Second", Some(2));
     store
@@ -496,81 +504,17 @@ async fn embeddings_are_kept_per_model_and_follow_the_papers(store: Arc<dyn Stor
     assert_eq!(store.embeddings_since("m1", 0, 10).await.unwrap().len(), 2);
 }
 
-macro_rules! conformance {
-    ($($check:ident),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $check() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = SqliteStore::open(dir.path()).await.unwrap();
-                    super::$check(Arc::new(store)).await;
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
-    feed_day_is_ordered_by_upvotes_then_submission_time,
-    listings_round_trip_whole,
-    reimporting_changes_nothing_and_updates_are_counted,
-    records_of_one_paper_in_one_batch_are_one_paper,
-    feed_days_navigate_over_gaps,
-    checkpoints_are_saved_and_cleared,
-    writes_are_numbered_for_the_indexes_to_follow,
-    embeddings_are_kept_per_model_and_follow_the_papers,
-);
-
-#[tokio::test]
-async fn data_survives_reopening_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    {
-        let store = SqliteStore::open(dir.path()).await.unwrap();
-        sample(&store).await;
-        store.close().await;
-    }
-    let store = SqliteStore::open(dir.path()).await.unwrap();
-    assert_eq!(store.counts().await.unwrap().papers, 6);
-    let file = dir.path().join("dailypapers.sqlite3");
-    assert!(file.exists());
-    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut raw)
-        .await
-        .unwrap();
-    assert_eq!(mode, "wal");
-}
-
-#[tokio::test]
-async fn a_batch_that_fails_halfway_stores_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).await.unwrap();
-    sample(&store).await;
+/// A batch that fails after part of it was written stores nothing, and
+/// leaves what was stored as it was.
+async fn a_batch_that_fails_halfway_stores_nothing(t: &TestStore) {
+    let store = &*t.store;
+    sample(store).await;
     let before = store
         .feed(&query("2025-11-01", "2025-12-31"))
         .await
         .unwrap();
-
-    // Make the database refuse one listing: papers are written before
-    // listings, so the batch fails after some of it was written.
-    let mut raw = sqlx::SqliteConnection::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("dailypapers.sqlite3").display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query(
-        "CREATE TRIGGER refuse BEFORE INSERT ON listings WHEN NEW.paper_id = '2512.00099' \
-         BEGIN SELECT RAISE(ABORT, 'refused'); END",
-    )
-    .execute(&mut raw)
-    .await
-    .unwrap();
-
+    let seq_before = store.max_seq().await.unwrap();
+    t.refuse_listing("2512.00099").await;
     let batch = vec![
         listed(
             paper("2512.00098", "Fine", Some(1)),
@@ -608,4 +552,306 @@ async fn a_batch_that_fails_halfway_stores_nothing() {
         before
     );
     assert_eq!(store.counts().await.unwrap().papers, 6);
+    // The failed batch took no numbers that a later one could be confused by.
+    assert_eq!(store.max_seq().await.unwrap(), seq_before);
+}
+
+/// Writers in several handles (as in several processes) import at once,
+/// with overlapping papers, while another saves embeddings and a follower
+/// reads the changes as an index does: every import succeeds, and following
+/// `changed_papers` and `embeddings_since` from the last number seen ends
+/// with exactly the stored state, so no change was skipped.
+async fn concurrent_writers_never_make_a_follower_skip_a_change(t: &TestStore) {
+    const WRITERS: u64 = 4;
+    const BATCHES: u64 = 12;
+    const PER_BATCH: u64 = 40;
+    let mut tasks = Vec::new();
+    for w in 0..WRITERS {
+        let store = t.open_another().await;
+        tasks.push(tokio::spawn(async move {
+            for b in 0..BATCHES {
+                // Half of each batch is shared with the other writers, so
+                // the same papers are updated from several writers.
+                let batch: Vec<Listing> = (0..PER_BATCH)
+                    .map(|i| {
+                        let n = if i % 2 == 0 {
+                            i
+                        } else {
+                            1000 + w * 1000 + b * PER_BATCH + i
+                        };
+                        let mut p = paper(&format!("2601.{n:05}"), &format!("Paper {n}"), None);
+                        p.upvotes = Some(u32::try_from(b * WRITERS + w).unwrap());
+                        Listing {
+                            paper: p,
+                            entry: None,
+                        }
+                    })
+                    .collect();
+                store.import(batch).await.expect("every import succeeds");
+            }
+        }));
+    }
+    let embedder = {
+        let store = t.open_another().await;
+        tokio::spawn(async move {
+            let mut rounds = 0;
+            while rounds < 200 {
+                let work = store.embedding_work("m", 0, 50).await.unwrap();
+                let rows: Vec<NewEmbedding> = work
+                    .iter()
+                    .map(|w| NewEmbedding {
+                        doc: w.doc,
+                        paper_seq: w.seq,
+                        text_hash: w.seq,
+                        vector: Some(vec![w.seq as f32; 4]),
+                    })
+                    .collect();
+                store
+                    .save_embeddings("m", &rows)
+                    .await
+                    .expect("saving embeddings succeeds");
+                rounds += 1;
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    // The follower: what an index would hold after following the changes.
+    let follower = {
+        let store = t.open_another().await;
+        tokio::spawn(async move {
+            let mut papers: std::collections::HashMap<u64, u64> = Default::default();
+            let mut vectors: std::collections::HashMap<u64, u64> = Default::default();
+            let (mut seq, mut rev) = (0, 0);
+            for _ in 0..400 {
+                for c in store.changed_papers(seq, 64).await.unwrap() {
+                    assert!(c.seq > seq, "changes come in sequence order");
+                    seq = c.seq;
+                    papers.insert(c.doc, c.seq);
+                }
+                for e in store.embeddings_since("m", rev, 64).await.unwrap() {
+                    assert!(e.rev > rev, "embeddings come in revision order");
+                    rev = e.rev;
+                    vectors.insert(e.doc, e.rev);
+                }
+                tokio::task::yield_now().await;
+            }
+            (papers, vectors, seq, rev)
+        })
+    };
+    for task in tasks {
+        task.await.unwrap();
+    }
+    embedder.await.unwrap();
+    let (mut papers, mut vectors, mut seq, mut rev) = follower.await.unwrap();
+    // Catch up with what was committed after the follower stopped.
+    loop {
+        let changes = t.store.changed_papers(seq, 500).await.unwrap();
+        let embeddings = t.store.embeddings_since("m", rev, 500).await.unwrap();
+        if changes.is_empty() && embeddings.is_empty() {
+            break;
+        }
+        for c in changes {
+            seq = c.seq;
+            papers.insert(c.doc, c.seq);
+        }
+        for e in embeddings {
+            rev = e.rev;
+            vectors.insert(e.doc, e.rev);
+        }
+    }
+    let stored: std::collections::HashMap<u64, u64> = t
+        .store
+        .changed_papers(0, u64::MAX / 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.doc, c.seq))
+        .collect();
+    let shared = PER_BATCH / 2;
+    let expected_papers = shared + WRITERS * BATCHES * (PER_BATCH - shared);
+    assert_eq!(stored.len() as u64, expected_papers);
+    assert_eq!(
+        papers, stored,
+        "the follower saw every paper at its last write"
+    );
+    let stored_vectors: std::collections::HashMap<u64, u64> = t
+        .store
+        .embeddings_since("m", 0, u64::MAX / 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.doc, e.rev))
+        .collect();
+    assert_eq!(
+        vectors, stored_vectors,
+        "the follower saw every vector at its last write"
+    );
+    // Shared papers hold the highest vote count any writer gave them.
+    let top = u32::try_from((BATCHES - 1) * WRITERS + WRITERS - 1).unwrap();
+    let shared_paper = t
+        .store
+        .listing(&"2601.00000".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(shared_paper.paper.upvotes, Some(top));
+}
+
+/// A lease is held by one holder at a time, renewed by its holder, taken
+/// over once it has expired, and free again once released.
+async fn leases_are_exclusive_and_expire(t: &TestStore) {
+    use std::time::Duration;
+    let store = &*t.store;
+    let other = t.open_another().await;
+    assert!(
+        store
+            .acquire_lease("job", "a", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !other
+            .acquire_lease("job", "b", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .acquire_lease("job", "a", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        "renewed"
+    );
+    assert!(
+        other
+            .acquire_lease("other-job", "b", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    let leases = other.leases().await.unwrap();
+    assert_eq!(leases.len(), 2);
+    assert_eq!(
+        (leases[0].name.as_str(), leases[0].holder.as_str()),
+        ("job", "a")
+    );
+    // A holder that stops renewing loses the lease when it expires.
+    assert!(
+        store
+            .acquire_lease("short", "a", Duration::from_millis(50))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !other
+            .acquire_lease("short", "b", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    assert!(
+        other
+            .acquire_lease("short", "b", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    // Releasing someone else's lease does nothing; releasing one's own frees it.
+    other.release_lease("job", "b").await.unwrap();
+    assert!(
+        !other
+            .acquire_lease("job", "b", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    store.release_lease("job", "a").await.unwrap();
+    assert!(
+        other
+            .acquire_lease("job", "b", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+}
+
+/// A backup is a store with the same data, made while the store is open;
+/// it refuses to overwrite a file.
+async fn a_backup_is_a_store_with_the_same_data(t: &TestStore) {
+    let store = &*t.store;
+    sample(store).await;
+    let dest = t.dir().join("backup.sqlite3");
+    store.backup(&dest).await.unwrap();
+    let copy = dailypapers_store::open(&dailypapers_store::StoreUrl::Sqlite(dest.clone()))
+        .await
+        .unwrap();
+    assert_eq!(copy.counts().await.unwrap(), store.counts().await.unwrap());
+    assert_eq!(
+        copy.feed(&query("2025-11-01", "2025-12-31")).await.unwrap(),
+        store
+            .feed(&query("2025-11-01", "2025-12-31"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        copy.max_seq().await.unwrap(),
+        store.max_seq().await.unwrap()
+    );
+    copy.close().await;
+    let err = store.backup(&dest).await.unwrap_err().to_string();
+    assert!(err.contains("exists"), "{err}");
+    assert!(store.size_bytes().await.unwrap() > 0);
+}
+
+/// One test per check, on the store `fresh_store` gives (the backend under test).
+macro_rules! conformance {
+    ($($check:ident),* $(,)?) => {
+        mod check {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    let t = super::fresh_store().await;
+                    super::$check(&t).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    feed_day_is_ordered_by_upvotes_then_submission_time,
+    listings_round_trip_whole,
+    reimporting_changes_nothing_and_updates_are_counted,
+    records_of_one_paper_in_one_batch_are_one_paper,
+    feed_days_navigate_over_gaps,
+    checkpoints_are_saved_and_cleared,
+    writes_are_numbered_for_the_indexes_to_follow,
+    embeddings_are_kept_per_model_and_follow_the_papers,
+    a_batch_that_fails_halfway_stores_nothing,
+    concurrent_writers_never_make_a_follower_skip_a_change,
+    leases_are_exclusive_and_expire,
+    a_backup_is_a_store_with_the_same_data,
+);
+
+/// SQLite only: the file is in WAL mode and keeps its data across opens.
+#[tokio::test]
+async fn data_survives_reopening_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = dailypapers_store::SqliteStore::open(dir.path())
+            .await
+            .unwrap();
+        sample(&store).await;
+        store.close().await;
+    }
+    let store = dailypapers_store::SqliteStore::open(dir.path())
+        .await
+        .unwrap();
+    assert_eq!(store.counts().await.unwrap().papers, 6);
+    let file = dir.path().join("dailypapers.sqlite3");
+    assert!(file.exists());
+    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
 }

@@ -1,0 +1,172 @@
+//! What a batch import writes, decided without I/O: records of one paper
+//! within the batch are merged in order, then each paper is merged with its
+//! stored version by the domain rule (`Paper::merge`), and only what changed
+//! is kept for writing. Every backend runs this between reading the stored
+//! rows of the batch and writing, inside its write transaction, so all
+//! backends store the same result and report the same tally.
+
+use std::collections::HashMap;
+
+use dailypapers_domain::{FeedEntry, Listing, Organization, Paper};
+
+use crate::ImportOutcome;
+use crate::codec::to_json;
+
+/// A batch with the repeats of each paper merged, in first-seen order.
+#[derive(Clone, Debug)]
+pub struct Incoming {
+    order: Vec<String>,
+    items: HashMap<String, Listing>,
+    outcome: ImportOutcome,
+}
+
+impl Incoming {
+    /// Merges records of the same paper; a repeat counts as what it did to
+    /// the first record.
+    pub fn new(batch: Vec<Listing>) -> Incoming {
+        let mut outcome = ImportOutcome::default();
+        let mut order: Vec<String> = Vec::with_capacity(batch.len());
+        let mut items: HashMap<String, Listing> = HashMap::with_capacity(batch.len());
+        for item in batch {
+            match items.get_mut(item.paper.id.as_str()) {
+                Some(seen) => {
+                    let paper = seen.paper.merge(&item.paper);
+                    let entry = merge_entry(seen.entry.as_ref(), item.entry);
+                    if paper == seen.paper && entry == seen.entry {
+                        outcome.unchanged += 1;
+                    } else {
+                        outcome.updated += 1;
+                    }
+                    seen.paper = paper;
+                    seen.entry = entry;
+                }
+                None => {
+                    order.push(item.paper.id.as_str().to_owned());
+                    items.insert(item.paper.id.as_str().to_owned(), item);
+                }
+            }
+        }
+        Incoming {
+            order,
+            items,
+            outcome,
+        }
+    }
+
+    /// The canonical ids of the batch's papers, each once.
+    pub fn ids(&self) -> &[String] {
+        &self.order
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+/// What is stored of the batch's papers, as read by a backend.
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// Stored papers by id, with their document numbers.
+    pub papers: HashMap<String, (u64, Paper)>,
+    /// Stored feed entries by paper id.
+    pub entries: HashMap<String, FeedEntry>,
+}
+
+/// A paper to write, with its document number when it already has one.
+#[derive(Debug)]
+pub struct PaperWrite {
+    pub doc: Option<u64>,
+    pub paper: Paper,
+    pub json: String,
+}
+
+/// A feed entry to write.
+#[derive(Debug)]
+pub struct EntryWrite {
+    pub entry: FeedEntry,
+    pub json: String,
+}
+
+/// Everything a batch changes, for a backend to write in one transaction.
+#[derive(Debug, Default)]
+pub struct ImportPlan {
+    /// Changed and new papers, in batch order.
+    pub papers: Vec<PaperWrite>,
+    /// Changed and new feed entries.
+    pub entries: Vec<EntryWrite>,
+    /// Organisations named by what is written, each once.
+    pub organizations: Vec<Organization>,
+    pub outcome: ImportOutcome,
+}
+
+impl ImportPlan {
+    /// How many new papers need a document number.
+    pub fn new_papers(&self) -> u64 {
+        self.papers.iter().filter(|p| p.doc.is_none()).count() as u64
+    }
+}
+
+/// Merges the batch with what is stored and keeps what changed.
+pub fn plan(mut incoming: Incoming, stored: Stored) -> ImportPlan {
+    let mut plan = ImportPlan {
+        outcome: incoming.outcome,
+        ..ImportPlan::default()
+    };
+    let mut stored = stored;
+    let mut orgs: HashMap<String, Organization> = HashMap::new();
+    for key in &incoming.order {
+        let item = incoming
+            .items
+            .remove(key)
+            .expect("every ordered key was inserted");
+        let (doc, paper, paper_changed) = match stored.papers.remove(key) {
+            Some((doc, old)) => {
+                let merged = old.merge(&item.paper);
+                let changed = merged != old;
+                (Some(doc), merged, changed)
+            }
+            None => (None, item.paper, true),
+        };
+        let mut entry_changed = false;
+        if item.entry.is_some() {
+            let old = stored.entries.remove(key);
+            let entry = merge_entry(old.as_ref(), item.entry)
+                .expect("an incoming entry merges into an entry");
+            if old.as_ref() != Some(&entry) {
+                entry_changed = true;
+                if let Some(org) = &entry.organization {
+                    orgs.insert(org.name.clone(), org.clone());
+                }
+                let json = to_json(&entry);
+                plan.entries.push(EntryWrite { entry, json });
+            }
+        }
+        match (doc.is_none(), paper_changed || entry_changed) {
+            (true, _) => plan.outcome.new += 1,
+            (false, true) => plan.outcome.updated += 1,
+            (false, false) => plan.outcome.unchanged += 1,
+        }
+        if paper_changed {
+            if let Some(org) = &paper.organization {
+                orgs.insert(org.name.clone(), org.clone());
+            }
+            let json = to_json(&paper);
+            plan.papers.push(PaperWrite { doc, paper, json });
+        }
+    }
+    plan.organizations = orgs.into_values().collect();
+    plan.organizations.sort_by(|a, b| a.name.cmp(&b.name));
+    plan
+}
+
+/// A listing as a newer record of it says, except that the comment count
+/// only grows (replaying an old recording does not take comments away).
+fn merge_entry(stored: Option<&FeedEntry>, incoming: Option<FeedEntry>) -> Option<FeedEntry> {
+    match (stored, incoming) {
+        (Some(old), Some(mut new)) => {
+            new.num_comments = new.num_comments.max(old.num_comments);
+            Some(new)
+        }
+        (old, new) => new.or_else(|| old.cloned()),
+    }
+}

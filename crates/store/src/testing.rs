@@ -1,0 +1,89 @@
+//! The one way tests get a store (behind the `testing` feature): a fresh,
+//! empty store on the backend the tests run against, removed when dropped.
+//!
+//! Every store-backed test of every crate calls [`fresh_store`], so running
+//! the whole suite on another backend means changing this module alone. The
+//! backend is chosen by `DAILYPAPERS_TEST_STORE`: unset or `sqlite` for a
+//! database file in a temporary directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::{SqliteStore, Store, StoreUrl};
+
+/// A store for one test, with what the test may need to reach it again.
+pub struct TestStore {
+    pub store: Arc<dyn Store>,
+    /// The URL another handle or process (`--database-url`) opens it with.
+    pub url: StoreUrl,
+    dir: tempfile::TempDir,
+}
+
+impl TestStore {
+    /// A temporary directory that lives as long as the store, for the
+    /// test's other files (indexes, inputs).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A second, independent handle on the same store: its own connections,
+    /// as another process would have.
+    pub async fn open_another(&self) -> Arc<dyn Store> {
+        crate::open(&self.url).await.expect("reopen the test store")
+    }
+
+    /// Makes the database refuse to store the listing of `paper_id`, so a
+    /// test can make a batch fail after part of it was written.
+    pub async fn refuse_listing(&self, paper_id: &str) {
+        match &self.url {
+            StoreUrl::Sqlite(path) => {
+                use sqlx::Connection;
+                let mut raw = sqlx::SqliteConnection::connect_with(
+                    &sqlx::sqlite::SqliteConnectOptions::new().filename(path),
+                )
+                .await
+                .expect("connect to the test database");
+                // Papers are written before listings: a refused listing fails
+                // the batch after some of it was written.
+                sqlx::query(&format!(
+                    "CREATE TRIGGER refuse_{tag} BEFORE INSERT ON listings WHEN NEW.paper_id = '{paper_id}' \
+                     BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                    tag = paper_id.replace(['.', '/', '-'], "_"),
+                ))
+                .execute(&mut raw)
+                .await
+                .expect("create the refusing trigger");
+            }
+            StoreUrl::Postgres(_) => unimplemented!("no PostgreSQL test store in this build"),
+        }
+    }
+
+    /// The data directory of an SQLite test store (where the CLI's
+    /// `--data-dir` points for the default store file).
+    pub fn sqlite_dir(&self) -> Option<PathBuf> {
+        match &self.url {
+            StoreUrl::Sqlite(path) => path.parent().map(Path::to_path_buf),
+            StoreUrl::Postgres(_) => None,
+        }
+    }
+}
+
+/// A fresh, empty store on the backend under test.
+pub async fn fresh_store() -> TestStore {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    match std::env::var("DAILYPAPERS_TEST_STORE").as_deref() {
+        Ok("sqlite") | Err(_) => {
+            let url = StoreUrl::in_data_dir(dir.path());
+            let StoreUrl::Sqlite(path) = &url else {
+                unreachable!()
+            };
+            let store: Arc<dyn Store> = Arc::new(
+                SqliteStore::open_file(path)
+                    .await
+                    .expect("open the test store"),
+            );
+            TestStore { store, url, dir }
+        }
+        Ok(other) => panic!("DAILYPAPERS_TEST_STORE={other:?}: expected sqlite"),
+    }
+}
