@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use dailypapers_store::{SqliteStore, Store};
+use std::sync::Arc;
+
+use dailypapers_store::{Store, StoreUrl};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -37,8 +39,11 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-async fn store(dir: &Path) -> SqliteStore {
-    SqliteStore::open(dir).await.unwrap()
+/// The store the binary wrote to: the default one in its data directory.
+async fn store(dir: &Path) -> Arc<dyn Store> {
+    dailypapers_store::open(&StoreUrl::in_data_dir(dir))
+        .await
+        .unwrap()
 }
 
 fn stdout(a: &assert_cmd::assert::Assert) -> String {

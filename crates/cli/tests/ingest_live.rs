@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 
 use dailypapers_ingest::clock::ManualClock;
-use dailypapers_store::{SqliteStore, Store};
+use dailypapers_store::{Store, StoreUrl};
 use support::Replay;
 
 /// `dailypapers --data-dir DIR ingest ARGS…` with every source pointed at
@@ -62,7 +62,9 @@ async fn hf_daily_by_date_fetches_the_day_and_lists_it() {
     assert!(out.status.success(), "{out:?}");
     assert!(stdout(&out).contains("read 23, new 23"), "{}", stdout(&out));
     assert!(replay.queries()[0].contains("date=2025-12-01"));
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
+        .await
+        .unwrap();
     let z = store
         .listing(&"2511.22699".parse().unwrap())
         .await
@@ -97,7 +99,9 @@ async fn arxiv_by_ids_and_by_query() {
     .await;
     assert!(out.status.success(), "{out:?}");
     assert!(stdout(&out).contains("read 100"), "{}", stdout(&out));
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
+        .await
+        .unwrap();
     assert_eq!(store.counts().await.unwrap().papers, 101);
     assert!(
         store
@@ -120,7 +124,9 @@ async fn an_oai_harvest_follows_the_resumption_token_to_the_end() {
         queries[1].contains("resumptionToken=6960524%7C1001"),
         "{queries:?}"
     );
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
+        .await
+        .unwrap();
     assert_eq!(store.counts().await.unwrap().papers, 7);
     assert_eq!(
         store.checkpoint("oai:cs:oai_dc:2024-01-25:").await.unwrap(),
@@ -134,7 +140,9 @@ async fn an_http_400_from_arxiv_is_reported_and_leaves_the_store_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let out = ingest(&replay, dir.path(), &["hf-daily", "--date", "2025-12-01"]).await;
     assert!(out.status.success(), "{out:?}");
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
+        .await
+        .unwrap();
     let before = store.listing(&"2511.22699".parse().unwrap()).await.unwrap();
 
     let out = command(&replay, dir.path(), &["arxiv", "--ids", "2511.22699"])
@@ -183,7 +191,9 @@ async fn a_refusal_halfway_keeps_the_pages_already_stored() {
         "{}",
         stdout(&out)
     );
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
+        .await
+        .unwrap();
     assert_eq!(store.counts().await.unwrap().papers, 100);
 }
 
@@ -201,7 +211,9 @@ async fn an_interrupted_harvest_resumes_from_its_last_stored_page() {
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{out:?}");
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
+        .await
+        .unwrap();
     assert_eq!(store.counts().await.unwrap().papers, 5);
     assert_eq!(
         store

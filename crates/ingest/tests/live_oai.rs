@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use dailypapers_domain::Listing;
 use dailypapers_ingest::clock::ManualClock;
 use dailypapers_ingest::live::{Harvest, Harvester, MetadataPrefix, Page};
-use dailypapers_store::{SqliteStore, Store};
+use dailypapers_store::Store;
+use dailypapers_store::testing::{TestStore, fresh_store};
 use support::{Replay, client, config, gaps, secs};
 
 const FIRST_CS_REQUEST: &str = "verb=ListRecords&metadataPrefix=oai_dc&set=cs&from=2024-01-25";
@@ -30,8 +31,11 @@ fn cs_harvest() -> Harvest {
     }
 }
 
-async fn open_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    Arc::new(SqliteStore::open(dir.path()).await.expect("open store"))
+/// A fresh store, and the handle that keeps it alive.
+async fn open_store() -> (TestStore, Arc<dyn Store>) {
+    let t = fresh_store().await;
+    let store = t.store.clone();
+    (t, store)
 }
 
 /// Stores a page's readable records, as the importer would; returns how many.
@@ -67,8 +71,7 @@ async fn store_page(store: &Arc<dyn Store>, page: &Page) -> u64 {
 async fn a_recorded_503_with_retry_after_waits_exactly_ten_seconds_then_succeeds() {
     let clock = ManualClock::new();
     let server = Replay::start(clock.clone()).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open_store(&dir).await;
+    let (_test_store, store) = open_store().await;
     let harvest = Harvest {
         set: None,
         from: Some(day("2015-01-01")),
@@ -101,8 +104,7 @@ async fn a_recorded_503_with_retry_after_waits_exactly_ten_seconds_then_succeeds
 async fn a_harvest_resumes_after_a_crash_from_the_saved_token_and_clears_it_at_the_end() {
     let clock = ManualClock::new();
     let server = Replay::start(clock.clone()).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open_store(&dir).await;
+    let (_test_store, store) = open_store().await;
     let harvest = cs_harvest();
     let key = harvest.checkpoint_key();
     assert_eq!(key, "oai:cs:oai_dc:2024-01-25:");
@@ -149,8 +151,7 @@ async fn a_harvest_resumes_after_a_crash_from_the_saved_token_and_clears_it_at_t
 async fn a_page_fetched_but_not_stored_before_a_crash_is_fetched_again() {
     let clock = ManualClock::new();
     let server = Replay::start(clock.clone()).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open_store(&dir).await;
+    let (_test_store, store) = open_store().await;
 
     let mut first = start(&clock, &server, &store, cs_harvest()).await;
     first.next_page().await.expect("fetch").expect("a page");
@@ -174,8 +175,7 @@ async fn a_page_fetched_but_not_stored_before_a_crash_is_fetched_again() {
 async fn follow_up_requests_send_only_the_verb_and_the_token() {
     let clock = ManualClock::new();
     let server = Replay::start(clock.clone()).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open_store(&dir).await;
+    let (_test_store, store) = open_store().await;
     let mut harvester = start(&clock, &server, &store, cs_harvest()).await;
 
     let mut pages = 0;
@@ -201,8 +201,7 @@ async fn follow_up_requests_send_only_the_verb_and_the_token() {
 async fn an_expired_saved_token_starts_the_harvest_over() {
     let clock = ManualClock::new();
     let server = Replay::start(clock.clone()).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open_store(&dir).await;
+    let (_test_store, store) = open_store().await;
     let key = cs_harvest().checkpoint_key();
     store
         .set_checkpoint(&key, Some("4711|2001"))

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use dailypapers_domain::{Listing, Paper};
 use dailypapers_search::query::SearchQuery;
 use dailypapers_search::{EngineOptions, Mode, SearchEngine, SearchRequest};
-use dailypapers_store::{SqliteStore, Store};
+use dailypapers_store::Store;
+use dailypapers_store::testing::fresh_store;
 
 fn model_dir() -> PathBuf {
     let dir = match std::env::var_os("DAILYPAPERS_MODEL_DIR") {
@@ -67,13 +68,14 @@ async fn wait_until_embedded(engine: &SearchEngine, n: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imported_papers_become_searchable_and_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let test_store = fresh_store().await;
+    let store: Arc<dyn Store> = test_store.store.clone();
+    let dir = test_store.dir();
     let options = EngineOptions {
         model_dir: model_dir(),
         ..EngineOptions::default()
     };
-    let engine = Arc::new(SearchEngine::open(store.clone(), dir.path(), options.clone()).unwrap());
+    let engine = Arc::new(SearchEngine::open(store.clone(), dir, options.clone()).unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let background = tokio::spawn(dailypapers_search::background::keep_up(
         engine.clone(),
@@ -103,11 +105,11 @@ async fn imported_papers_become_searchable_and_survive_a_restart() {
     // Stopping saves the vector index beside the keyword index.
     stop.send(()).unwrap();
     background.await.unwrap();
-    assert!(dir.path().join("index/vectors.current").exists());
+    assert!(dir.join("index/vectors.current").exists());
 
     // A restart loads it: every vector is there before any catching up,
     // and nothing is left to embed.
-    let again = SearchEngine::open(store.clone(), dir.path(), options).unwrap();
+    let again = SearchEngine::open(store.clone(), dir, options).unwrap();
     assert_eq!(again.sizes(), (3, 3));
     assert_eq!(again.embed_pending(&|_| {}).await.unwrap(), 0);
     let similar = again

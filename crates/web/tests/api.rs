@@ -7,7 +7,6 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use dailypapers_domain::{Author, Listing, Paper};
-use dailypapers_store::Store;
 use serde_json::Value;
 
 fn ids(v: &Value) -> Vec<String> {

@@ -6,7 +6,6 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use dailypapers_domain::{Author, Listing, Paper, Period};
-use dailypapers_store::Store;
 
 /// The HTML of the card whose title links to `id`.
 fn card<'a>(body: &'a str, id: &str) -> &'a str {
@@ -579,6 +578,7 @@ async fn with_the_cache_turned_off_changes_show_at_once() {
             cache_for: std::time::Duration::ZERO,
             ..Default::default()
         }),
+        ops: Default::default(),
     });
     let before = app.get("/?date=2025-12-01").await;
     assert!(!before.body.contains("A renamed paper"));

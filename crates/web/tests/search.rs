@@ -8,7 +8,6 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use dailypapers_domain::Listing;
-use dailypapers_store::Store;
 use serde_json::Value;
 
 /// [`app`] plus the 100 papers of a recorded arXiv API search for

@@ -13,14 +13,14 @@ use chrono::NaiveDate;
 use common::*;
 use dailypapers_domain::{ArxivId, Listing, Organization};
 use dailypapers_store::{
-    Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, NewEmbedding, PaperChange,
-    SqliteStore, Store, StoreError, StoredEmbedding,
+    Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease, NewEmbedding,
+    PaperChange, Store, StoreError, StoredEmbedding,
 };
 use dailypapers_web::{AppState, WebConfig, router};
 
 /// A store whose `counts` always fails and whose `ping` fails on demand.
 struct ProbedStore {
-    inner: Arc<SqliteStore>,
+    inner: Arc<dyn Store>,
     down: AtomicBool,
     pings: std::sync::atomic::AtomicU32,
 }
@@ -103,6 +103,29 @@ impl Store for ProbedStore {
             self.inner.ping().await
         }
     }
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        self.inner.acquire_lease(name, holder, ttl).await
+    }
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.inner.release_lease(name, holder).await
+    }
+    async fn leases(&self) -> Result<Vec<Lease>, StoreError> {
+        self.inner.leases().await
+    }
+    async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        self.inner.backup(dest).await
+    }
+    async fn size_bytes(&self) -> Result<u64, StoreError> {
+        self.inner.size_bytes().await
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
     async fn close(&self) {
         self.inner.close().await
     }
@@ -119,6 +142,7 @@ async fn probed_app() -> (TestApp, Arc<ProbedStore>) {
         store: store.clone(),
         search: test.search.clone(),
         config: Arc::new(WebConfig::default()),
+        ops: Default::default(),
     };
     let test = TestApp {
         router: router(state),

@@ -1,5 +1,6 @@
-//! Shared by the page and API tests: a real SQLite store in a temporary
-//! directory, filled from the recorded Hugging Face responses in
+//! Shared by the page and API tests: a real store from
+//! `dailypapers_store::testing` (an SQLite file in a temporary directory),
+//! filled from the recorded Hugging Face responses in
 //! `fixtures/hf-daily-papers/`, and a way to send the router one request.
 #![allow(dead_code)]
 
@@ -13,10 +14,10 @@ use chrono::NaiveDate;
 use dailypapers_domain::Listing;
 use dailypapers_ingest::hf_daily::{HfOptions, parse};
 use dailypapers_search::{EngineOptions, SearchEngine};
-use dailypapers_store::{SqliteStore, Store};
+use dailypapers_store::Store;
+use dailypapers_store::testing::{TestStore, fresh_store};
 use dailypapers_web::{AppState, WebConfig, router};
 use serde_json::Value;
-use tempfile::TempDir;
 use tower::ServiceExt;
 
 pub fn fixtures_dir() -> PathBuf {
@@ -64,8 +65,9 @@ pub fn moved_to_december_3() -> String {
 
 /// A running app over a store in a temporary directory.
 pub struct TestApp {
-    pub dir: TempDir,
-    pub store: Arc<SqliteStore>,
+    /// The store under test, and the temporary directory of the indexes.
+    pub test_store: Arc<TestStore>,
+    pub store: Arc<dyn Store>,
     pub search: Arc<SearchEngine>,
     pub router: Router,
 }
@@ -109,23 +111,24 @@ pub async fn empty_app_with_model() -> TestApp {
 }
 
 async fn app_with_model_dir(model_dir: PathBuf) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path()).await.unwrap());
+    let test_store = Arc::new(fresh_store().await);
+    let store = test_store.store.clone();
     let options = EngineOptions {
         model_dir,
         ..EngineOptions::default()
     };
-    let search = Arc::new(SearchEngine::open(store.clone(), dir.path(), options).unwrap());
+    let search = Arc::new(SearchEngine::open(store.clone(), test_store.dir(), options).unwrap());
     let state = AppState {
         store: store.clone(),
         search: search.clone(),
         config: Arc::new(WebConfig::default()),
+        ops: Default::default(),
     };
     TestApp {
         router: router(state),
         store,
         search,
-        dir,
+        test_store,
     }
 }
 
