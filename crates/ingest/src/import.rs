@@ -53,6 +53,17 @@ impl Summary {
         self.new + self.updated + self.unchanged
     }
 
+    /// Adds another run's counts and problems to these.
+    pub fn merge(&mut self, other: Summary) {
+        self.read += other.read;
+        self.new += other.new;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.rejected += other.rejected;
+        let room = KEPT_PROBLEMS.saturating_sub(self.problems.len());
+        self.problems.extend(other.problems.into_iter().take(room));
+    }
+
     fn problem(&mut self, text: String) {
         self.rejected += 1;
         if self.problems.len() < KEPT_PROBLEMS {

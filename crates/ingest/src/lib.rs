@@ -9,7 +9,8 @@
 //! A record that cannot be read is a [`Rejected`] saying where and why; a
 //! document that cannot be read at all is a [`SourceError`]. The [`import`]
 //! module batches listings into the store and counts what happened; the live
-//! clients fetch documents politely over HTTP.
+//! clients fetch documents politely over HTTP, and [`run`] runs a live source
+//! to the end (for `dailypapers ingest` and the scheduler alike).
 //!
 //! [`Listing`]: dailypapers_domain::Listing
 
@@ -21,6 +22,7 @@ pub mod http;
 pub mod import;
 pub mod live;
 pub mod oai;
+pub mod run;
 pub mod snapshot;
 mod xml;
 
