@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use dailypapers_domain::FeedTimeZone;
 use dailypapers_ingest::live;
+use dailypapers_store::StoreUrl;
 use serde::Deserialize;
 
 /// Everything that can be configured. See `dailypapers.example.toml`.
@@ -19,6 +20,77 @@ pub struct Config {
     pub feed: FeedConfig,
     pub sources: SourcesConfig,
     pub search: SearchConfig,
+    pub store: StoreConfig,
+    pub jobs: JobsConfig,
+    /// The scheduled jobs (`[[schedule]]` entries); unset, [`default_schedule`].
+    pub schedule: Option<Vec<ScheduleEntry>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Whether `serve` runs the schedule.
+    pub enabled: bool,
+    /// Seconds a job's lease lasts unless renewed: how long a job whose
+    /// process died waits before another process takes it over.
+    pub lease_secs: f64,
+    /// Seconds between two looks for due jobs.
+    pub tick_secs: f64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            enabled: true,
+            lease_secs: 300.0,
+            tick_secs: 5.0,
+        }
+    }
+}
+
+/// One `[[schedule]]` entry: a source, its arguments, and when it runs.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    /// The job's name (unique); by default the source's.
+    pub name: Option<String>,
+    /// `hf-daily`, `oai` or `arxiv`.
+    pub source: String,
+    /// An interval: `30m`, `6h`, `1d`.
+    pub every: Option<String>,
+    /// A daily time in the feed's time zone: `06:30`.
+    pub at: Option<String>,
+    /// hf-daily: how many days back from today (2: today and yesterday).
+    pub days: Option<u32>,
+    /// oai: the set to harvest (`cs`, `math`, `physics:hep-th`; unset: all).
+    pub set: Option<String>,
+    /// oai: `arXiv` or `oai_dc`.
+    pub prefix: Option<String>,
+    /// oai: how many days back the first harvest starts.
+    pub first_days: Option<u32>,
+    /// arxiv: the search query.
+    pub query: Option<String>,
+    /// arxiv: at most this many results.
+    pub max: Option<u64>,
+}
+
+/// What `serve` runs when the configuration names no schedule: Hugging
+/// Face's daily papers of today and yesterday, every hour.
+pub fn default_schedule() -> Vec<ScheduleEntry> {
+    vec![ScheduleEntry {
+        source: "hf-daily".into(),
+        every: Some("1h".into()),
+        days: Some(2),
+        ..ScheduleEntry::default()
+    }]
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Where the papers are stored: a file path or `sqlite://PATH` (SQLite),
+    /// or `postgres://…`; unset, `DATA_DIR/dailypapers.sqlite3`.
+    pub url: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -80,6 +152,9 @@ impl Default for Config {
             feed: FeedConfig::default(),
             sources: SourcesConfig::default(),
             search: SearchConfig::default(),
+            store: StoreConfig::default(),
+            jobs: JobsConfig::default(),
+            schedule: None,
         }
     }
 }
@@ -135,6 +210,9 @@ impl Config {
         if let Some(v) = var("DAILYPAPERS_DATA_DIR") {
             self.data_dir = v.into();
         }
+        if let Some(v) = var("DAILYPAPERS_DATABASE_URL") {
+            self.store.url = Some(v);
+        }
         if let Some(v) = var("DAILYPAPERS_ADDR") {
             self.server.addr = v;
         }
@@ -165,11 +243,20 @@ impl Config {
             self.search.model_dir = PathBuf::from(v);
         }
         if let Some(v) = var("DAILYPAPERS_EMBED") {
-            self.search.embed = match v.as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" => false,
-                _ => anyhow::bail!("DAILYPAPERS_EMBED={v:?}: expected true or false"),
-            };
+            self.search.embed = parse_bool("DAILYPAPERS_EMBED", &v)?;
+        }
+        if let Some(v) = var("DAILYPAPERS_SCHEDULE") {
+            self.jobs.enabled = parse_bool("DAILYPAPERS_SCHEDULE", &v)?;
+        }
+        if let Some(v) = var("DAILYPAPERS_JOB_LEASE_SECS") {
+            self.jobs.lease_secs = v
+                .parse()
+                .with_context(|| format!("DAILYPAPERS_JOB_LEASE_SECS={v:?} is not a number"))?;
+        }
+        if let Some(v) = var("DAILYPAPERS_JOB_TICK_SECS") {
+            self.jobs.tick_secs = v
+                .parse()
+                .with_context(|| format!("DAILYPAPERS_JOB_TICK_SECS={v:?} is not a number"))?;
         }
         if let Some(v) = var("DAILYPAPERS_ARXIV_INTERVAL_SECS") {
             self.sources.arxiv_interval_secs = v.parse().with_context(|| {
@@ -177,7 +264,23 @@ impl Config {
             })?;
         }
         self.time_zone()?;
+        self.store_url()?;
         Ok(())
+    }
+
+    /// Where the store lives: `store.url`, else the SQLite file in the data directory.
+    pub fn store_url(&self) -> Result<StoreUrl> {
+        match &self.store.url {
+            Some(url) => url
+                .parse()
+                .with_context(|| "store.url (or DAILYPAPERS_DATABASE_URL)".to_string()),
+            None => Ok(StoreUrl::in_data_dir(&self.data_dir)),
+        }
+    }
+
+    /// The schedule `serve` runs: the `[[schedule]]` entries, else the default.
+    pub fn schedule(&self) -> Vec<ScheduleEntry> {
+        self.schedule.clone().unwrap_or_else(default_schedule)
     }
 
     /// The feed time zone, validated.
@@ -186,6 +289,14 @@ impl Config {
             .time_zone
             .parse()
             .map_err(|e: String| anyhow::anyhow!("feed.time_zone: {e}"))
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> Result<bool> {
+    match v {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => anyhow::bail!("{name}={v:?}: expected true or false"),
     }
 }
 

@@ -111,6 +111,11 @@ impl FeedTimeZone {
         self.feed_day(now)
     }
 
+    /// The zone itself, for computing times of day in it.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.0
+    }
+
     pub fn name(&self) -> &'static str {
         self.0.name()
     }

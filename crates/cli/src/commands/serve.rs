@@ -1,6 +1,6 @@
 //! `dailypapers serve`: open the store and the search indexes, keep the
-//! indexes up with the store in the background (indexing, embedding), and
-//! serve the site until Ctrl-C or SIGTERM.
+//! indexes up with the store in the background (indexing, embedding), run
+//! the ingestion schedule, and serve the site until Ctrl-C or SIGTERM.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -50,6 +50,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
             .await;
         })
     };
+    // Scheduled ingestion: each due job runs on one process of those on
+    // this store, under a lease (see `dailypapers_jobs`).
+    let scheduler = crate::schedule::start(config, store.clone(), stop_rx.clone())?;
     let state = AppState {
         store: store.clone(),
         search: search.clone(),
@@ -59,6 +62,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
             cache_for: Duration::try_from_secs_f64(config.server.cache_secs)
                 .context("server.cache_secs must be a non-negative number of seconds")?,
             ..WebConfig::default()
+        }),
+        ops: Arc::new(dailypapers_web::Ops {
+            scheduler: scheduler.as_ref().map(|(s, _)| s.clone()),
         }),
     };
     let listener = tokio::net::TcpListener::bind(&addr)
@@ -77,6 +83,11 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let _ = stop_tx.send(true);
     if let Err(e) = background.await {
         tracing::error!(error = %e, "the search indexing loop failed");
+    }
+    if let Some((_, jobs)) = scheduler
+        && let Err(e) = jobs.await
+    {
+        tracing::error!(error = %e, "the scheduler failed");
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
