@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the server-level tests need: Debian's Chromium and
 # ChromeDriver, wrk and curl, and a Python virtualenv (.venv/) holding the
-# official Hugging Face client and Selenium.
+# official Hugging Face client, Selenium, and the Prometheus client (whose
+# parser reads /metrics).
 #
 # Idempotent: each step checks first and does nothing when already satisfied.
 # Runs as root (no sudo); uses sudo only when not root and sudo exists.
@@ -13,7 +14,8 @@ ROOT="$(pwd)"
 # Pinned Python packages (checked to exist on PyPI).
 HF_HUB_VERSION="${HF_HUB_VERSION:-2.4.0}"
 SELENIUM_VERSION="${SELENIUM_VERSION:-4.50.0}"
-PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}")
+PROMETHEUS_CLIENT_VERSION="${PROMETHEUS_CLIENT_VERSION:-0.26.0}"
+PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}" "prometheus_client==${PROMETHEUS_CLIENT_VERSION}")
 
 APT_PKGS=(chromium chromium-driver wrk curl)
 

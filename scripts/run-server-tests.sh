@@ -8,6 +8,7 @@
 # serves) -> the two bad arXiv answers, each alone -> start
 # `serve` on a free loopback port -> wait for /healthz -> run
 #   tests/interop/test_hf_client.py  (official huggingface_hub client, HF_ENDPOINT)
+#   tests/interop/test_metrics.py    (/metrics read by prometheus_client's parser)
 #   tests/e2e/test_browser.py        (Selenium + Debian chromium, DAILYPAPERS_URL)
 # with the .venv python (scripts/install-test-deps.sh makes it) -> stop the server.
 # The last line is `N passed, N failed`; the exit code is non-zero if anything failed.
@@ -186,7 +187,10 @@ fi
 PORT="$("$VPY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 URL="http://127.0.0.1:$PORT"
 log "serve --addr 127.0.0.1:$PORT"
-"$BIN" --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
+# The schedule is off: the default one asks huggingface.co, and the tests
+# reach nothing outside this machine (crates/cli/tests/schedule.rs runs the
+# scheduler against the local replay server).
+DAILYPAPERS_SCHEDULE=false "$BIN" --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 
 up=0
@@ -257,6 +261,7 @@ run_py() {
 
 if [ -z "$ONLY" ] || [ "$ONLY" = "interop" ]; then
     run_py interop tests/interop/test_hf_client.py HF_ENDPOINT="$URL"
+    run_py metrics tests/interop/test_metrics.py DAILYPAPERS_URL="$URL"
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = "browser" ]; then
     run_py browser tests/e2e/test_browser.py DAILYPAPERS_URL="$URL"

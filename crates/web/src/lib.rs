@@ -27,7 +27,7 @@
 //! let data = std::path::Path::new("data");
 //! let store: Arc<dyn dailypapers_store::Store> = Arc::new(SqliteStore::open(data).await?);
 //! let search = Arc::new(SearchEngine::open(store.clone(), data, EngineOptions::default())?);
-//! let state = AppState { store, search, config: Arc::new(WebConfig::default()) };
+//! let state = AppState { store, search, config: Arc::new(WebConfig::default()), ops: Default::default() };
 //! let listener = std::net::TcpListener::bind("127.0.0.1:8080")?;
 //! // hand `router(state)` to `axum::serve` with a tokio listener
 //! # let _ = (listener, router(state)); Ok(()) }
@@ -43,9 +43,11 @@ pub mod api;
 mod assets;
 pub mod cache;
 pub mod error;
+pub mod metrics;
 pub mod pages;
 pub mod routes;
 pub mod search_params;
+pub mod status;
 mod view;
 
 pub use error::AppError;
@@ -76,11 +78,19 @@ impl Default for WebConfig {
     }
 }
 
-/// Shared by every handler: the store, the search engine over it, and the
-/// configuration.
+/// Shared by every handler: the store, the search engine over it, the
+/// configuration, and what the operator's pages read.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub search: Arc<SearchEngine>,
     pub config: Arc<WebConfig>,
+    pub ops: Arc<Ops>,
+}
+
+/// What the status page and the metrics read beyond the store and search.
+#[derive(Clone, Default)]
+pub struct Ops {
+    /// The scheduler this process runs, if it runs the schedule.
+    pub scheduler: Option<Arc<dailypapers_jobs::Scheduler>>,
 }

@@ -16,6 +16,9 @@
 //! | `GET /api/search/status` | how far the search indexes are behind the store |
 //! | `GET /api/papers/{id}` | one paper as JSON (any id form or arXiv URL) |
 //! | `GET /api/papers/{id}/similar?limit=` | the papers nearest in meaning |
+//! | `GET /api/status` | what the instance is doing: jobs, index lag, store size, version |
+//! | `GET /admin/status` | the same as a page |
+//! | `GET /metrics` | Prometheus metrics (requests, ingestion, jobs, indexes, cache, store) |
 //!
 //! Anything else is a 404: an HTML page, or JSON under `/api`. The feed
 //! pages and `/api/daily_papers` go through a short response cache
@@ -40,7 +43,7 @@ use tower_http::trace::{
 use tracing::Level;
 
 use crate::cache::{ResponseCache, micro_cache};
-use crate::{AppState, api, assets, error, pages};
+use crate::{AppState, api, assets, error, metrics, pages};
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
@@ -67,6 +70,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/search", get(api::find::search))
         .route("/api/search/status", get(api::find::status))
         .route("/api/papers/{*id}", get(api::papers::show))
+        .route("/api/status", get(api::status::show))
+        .route("/admin/status", get(pages::admin::status_page))
+        .route("/metrics", get(metrics::show))
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -75,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         // Compresses what the response cache has not already compressed.
         .layer(CompressionLayer::new().gzip(true))
         .layer(request_log())
+        .route_layer(middleware::from_fn(metrics::record))
         .with_state(state)
 }
 

@@ -294,7 +294,7 @@ pub async fn search(config: &Config, args: SearchBenchArgs) -> Result<ExitCode> 
     let mut corpus = Corpus::new(args.seed);
 
     // 1. The store.
-    let store = dailypapers_store::open(&dir).await?;
+    let store = dailypapers_store::open(&dailypapers_store::StoreUrl::in_data_dir(&dir)).await?;
     let started = Instant::now();
     let mut batch = Vec::with_capacity(5000);
     for i in 0..args.docs {
@@ -480,6 +480,7 @@ async fn over_http(
         store,
         search: engine,
         config: Arc::new(dailypapers_web::WebConfig::default()),
+        ops: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -9,6 +9,7 @@ pub mod find;
 pub mod hf_json;
 pub mod papers;
 pub mod search;
+pub mod status;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

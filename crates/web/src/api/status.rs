@@ -1,0 +1,12 @@
+//! `GET /api/status`: what the instance is doing, as JSON (see [`crate::status`]).
+
+use axum::extract::State;
+use axum::response::Response;
+
+use super::json;
+use crate::{AppError, AppState, status};
+
+/// `GET /api/status`.
+pub async fn show(State(state): State<AppState>) -> Result<Response, AppError> {
+    json(&status::gather(&state).await?)
+}

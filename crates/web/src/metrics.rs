@@ -1,0 +1,100 @@
+//! `GET /metrics`: what the instance is doing, in the Prometheus text format.
+//!
+//! Counters and histograms are recorded where things happen, through the
+//! `metrics` facade: requests by route, method and status with their latency
+//! (the middleware here, labelled with the route's pattern, so junk URLs add
+//! no series), ingestion tallies by source and job outcomes (the scheduler),
+//! response cache hits and misses (the cache). Gauges that are cheaper to read
+//! than to keep (index lag, embedding backlog, store size, store pool use,
+//! cache size) are read when `/metrics` is scraped. The exporter is
+//! `metrics-exporter-prometheus`, installed once per process.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::{AppError, AppState};
+
+/// Latency buckets, in seconds: from a cached page to a slow search.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    10.0,
+];
+
+/// The process's exporter: installed on first use, shared by every router.
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), LATENCY_BUCKETS)
+            .expect("the buckets are not empty");
+        match builder.install_recorder() {
+            Ok(handle) => handle,
+            // Another recorder is installed (a test harness): keep a handle
+            // of our own that renders what reaches it.
+            Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+        }
+    })
+}
+
+/// Records every request: `dailypapers_http_requests_total` and
+/// `dailypapers_http_request_duration_seconds`, by route pattern.
+pub async fn record(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("dailypapers_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("dailypapers_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /metrics`.
+pub async fn show(State(state): State<AppState>) -> Result<Response, AppError> {
+    let handle = handle();
+    // Gauges read now.
+    if let Ok(status) = crate::status::gather(&state).await {
+        metrics::gauge!("dailypapers_keyword_index_lag_papers")
+            .set(status.search.keyword_lag as f64);
+        metrics::gauge!("dailypapers_embedding_backlog_papers")
+            .set(status.search.embedding_backlog as f64);
+        metrics::gauge!("dailypapers_vector_index_lag_vectors")
+            .set(status.search.vector_lag as f64);
+        metrics::gauge!("dailypapers_store_size_bytes").set(status.store.size_bytes as f64);
+        metrics::gauge!("dailypapers_store_papers").set(status.store.papers as f64);
+        for job in &status.jobs {
+            let running = if job.running_on.is_some() { 1.0 } else { 0.0 };
+            metrics::gauge!("dailypapers_job_running", "job" => job.name.clone()).set(running);
+            if let Some(last) = &job.last_run {
+                metrics::gauge!("dailypapers_job_last_run_timestamp_seconds", "job" => job.name.clone())
+                    .set(last.started_at.timestamp() as f64);
+            }
+        }
+    }
+    for pool in state.store.pool_use() {
+        metrics::gauge!("dailypapers_store_pool_connections", "pool" => pool.name, "state" => "open")
+            .set(f64::from(pool.open));
+        metrics::gauge!("dailypapers_store_pool_connections", "pool" => pool.name, "state" => "idle")
+            .set(f64::from(pool.idle));
+        metrics::gauge!("dailypapers_store_pool_connections", "pool" => pool.name, "state" => "max")
+            .set(f64::from(pool.max));
+    }
+    let mut res = handle.render().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(res)
+}

@@ -1,0 +1,84 @@
+//! What the instance is doing, gathered once for `GET /api/status` and the
+//! admin page (`/admin/status`): each scheduled job's last run, outcome,
+//! tally and next run; how far the indexes are behind the store; the store's
+//! size; the version.
+
+use chrono::{DateTime, Utc};
+use dailypapers_jobs::JobStatus;
+use serde::Serialize;
+
+use crate::{AppError, AppState};
+
+/// The whole status.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub version: &'static str,
+    pub now: DateTime<Utc>,
+    pub store: StoreStatus,
+    pub search: IndexStatus,
+    /// The scheduled jobs (empty when the schedule is off).
+    pub jobs: Vec<JobStatus>,
+    /// Whether this process runs the schedule.
+    pub schedule_enabled: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreStatus {
+    /// Where it lives (no password).
+    pub backend: String,
+    pub size_bytes: u64,
+    pub papers: u64,
+    pub listings: u64,
+    pub organizations: u64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexStatus {
+    /// Papers the keyword index has not caught up with.
+    pub keyword_lag: u64,
+    /// Papers waiting for an embedding (0 without a model).
+    pub embedding_backlog: u64,
+    /// Embeddings the vector index has not caught up with.
+    pub vector_lag: u64,
+    pub model: Option<String>,
+    pub semantic_unavailable: Option<String>,
+}
+
+/// Reads the status from the store, the search engine and the scheduler.
+pub async fn gather(state: &AppState) -> Result<Status, AppError> {
+    let store = &state.store;
+    let counts = store.counts().await?;
+    let size_bytes = store.size_bytes().await?;
+    let search = state.search.status().await?;
+    let jobs = match &state.ops.scheduler {
+        Some(s) => s.status().await?,
+        None => Vec::new(),
+    };
+    Ok(Status {
+        version: env!("CARGO_PKG_VERSION"),
+        now: Utc::now(),
+        store: StoreStatus {
+            backend: store.describe(),
+            size_bytes,
+            papers: counts.papers,
+            listings: counts.listings,
+            organizations: counts.organizations,
+        },
+        search: IndexStatus {
+            keyword_lag: search.papers.saturating_sub(search.keyword_indexed),
+            embedding_backlog: if search.model.is_some() {
+                search.papers.saturating_sub(search.embedded)
+            } else {
+                0
+            },
+            vector_lag: search.embedded.saturating_sub(search.vectors),
+            model: search.model,
+            semantic_unavailable: search.semantic_unavailable,
+        },
+        schedule_enabled: state.ops.scheduler.is_some(),
+        jobs,
+    })
+}
