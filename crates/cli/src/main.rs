@@ -10,13 +10,14 @@
 mod commands;
 mod config;
 mod progress;
+mod schedule;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{bench, ingest, search, serve};
+use crate::commands::{backup, bench, ingest, search, serve};
 use crate::config::Config;
 
 /// A self-hosted, community-curated daily feed of research papers.
@@ -31,8 +32,18 @@ struct Cli {
     #[arg(long, global = true, env = "DAILYPAPERS_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
+    /// Log lines as text for people, or JSON objects for log collectors
+    #[arg(long, global = true, env = "DAILYPAPERS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -48,6 +59,8 @@ enum Command {
     Reindex,
     /// Embed papers that have no current embedding (the job `serve` runs in the background)
     Embed,
+    /// Write a consistent copy of the store to a new file, while it is in use
+    Backup(backup::Args),
     /// Measure ingestion, search, embedding and relevance; generate benchmark data
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -55,13 +68,17 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DAILYPAPERS_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DAILYPAPERS_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    // Colours only on a terminal: a log file or collector gets plain text.
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let result = (|| {
         let mut config = Config::load(cli.config.as_deref())?;
         if let Some(dir) = cli.data_dir {
@@ -77,6 +94,7 @@ fn main() -> ExitCode {
                 Command::Search(args) => search::search(&config, args).await,
                 Command::Reindex => search::reindex(&config).await,
                 Command::Embed => search::embed(&config).await,
+                Command::Backup(args) => backup::run(&config, args).await,
                 Command::Bench(bench) => bench::run(&config, bench).await,
             }
         })

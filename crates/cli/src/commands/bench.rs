@@ -88,7 +88,8 @@ pub async fn run(config: &Config, bench: Bench) -> Result<ExitCode> {
             };
             let bytes = std::fs::metadata(&file)?.len();
             let dir = store_dir.unwrap_or_else(|| scratch.path().join("store"));
-            let store = dailypapers_store::open(&dir).await?;
+            let store =
+                dailypapers_store::open(&dailypapers_store::StoreUrl::in_data_dir(&dir)).await?;
             let started = Instant::now();
             let summary = import_snapshot(store.clone(), &file).await?;
             let secs = started.elapsed().as_secs_f64();

@@ -1,5 +1,6 @@
 //! The subcommands, one module each, and what they share: opening the store.
 
+pub mod backup;
 pub mod bench;
 pub mod bench_search;
 pub mod ingest;
@@ -17,21 +18,22 @@ use crate::config::Config;
 /// The checkpoint that records the time zone feed days were computed in.
 const TIME_ZONE_KEY: &str = "feed.time_zone";
 
-/// Opens the store in the configured data directory and checks that the
-/// configured feed time zone is the one its feed days were computed in
-/// (feed days are fixed at ingestion).
+/// Opens the configured store (`store.url`, by default the SQLite file in
+/// the data directory) and checks that the configured feed time zone is the
+/// one its feed days were computed in (feed days are fixed at ingestion).
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
     let zone = config.time_zone()?;
-    let store = dailypapers_store::open(&config.data_dir)
+    let url = config.store_url()?;
+    let store = dailypapers_store::open(&url)
         .await
-        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+        .with_context(|| format!("cannot open the store {url}"))?;
     if let Some(stored) = store.checkpoint(TIME_ZONE_KEY).await?
         && stored != zone.name()
     {
         bail!(
             "the feed days in {} were computed in the time zone {stored}, but feed.time_zone is {}: \
              set feed.time_zone = \"{stored}\" (or DAILYPAPERS_TIME_ZONE), or import into a new data directory",
-            config.data_dir.display(),
+            store.describe(),
             zone.name()
         );
     }
