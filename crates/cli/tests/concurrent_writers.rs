@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use dailypapers_ingest::clock::ManualClock;
-use dailypapers_store::{Store, StoreUrl};
+use dailypapers_store::StoreUrl;
 use serve_support::Server;
 use support::Replay;
 
@@ -55,11 +55,12 @@ fn inputs(dir: &Path) -> Vec<Vec<String>> {
     let second = dir.join("second.json");
     std::fs::write(&first, lines[..RECORDS + overlap].join("\n") + "\n").unwrap();
     std::fs::write(&second, lines[RECORDS - overlap..].join("\n") + "\n").unwrap();
-    let mut hf = vec!["hf-daily".to_string()];
-    for entry in std::fs::read_dir(fixtures().join("hf-daily-papers")).unwrap() {
-        hf.push(entry.unwrap().path().to_string_lossy().into_owned());
-    }
-    hf.sort();
+    let mut days: Vec<String> = std::fs::read_dir(fixtures().join("hf-daily-papers"))
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    days.sort();
+    let hf: Vec<String> = std::iter::once("hf-daily".to_string()).chain(days).collect();
     vec![
         vec!["snapshot".into(), first.to_string_lossy().into_owned()],
         vec!["snapshot".into(), second.to_string_lossy().into_owned()],
