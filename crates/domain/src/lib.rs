@@ -1,6 +1,8 @@
 //! The Daily Papers domain: what a paper, an arXiv id, an organisation and a
 //! feed entry are, and how feed periods (day, ISO week, month) are computed.
 //!
+//! Every field has a size limit, documented and applied in [`limits`].
+//!
 //! This crate does no I/O. Raw input is parsed into these types once, at the
 //! edge (ingestion, HTTP parameters), and everything inside works with them.
 //!
@@ -13,6 +15,7 @@
 
 pub mod arxiv_id;
 pub mod feed;
+pub mod limits;
 pub mod paper;
 
 pub use arxiv_id::{ArxivId, ArxivIdError};

@@ -147,6 +147,20 @@ fn long_texts_keep_256_tokens_not_128() {
 }
 
 #[test]
+fn a_huge_text_embeds_as_its_head_and_costs_no_more() {
+    let e = embedder(Precision::Int8);
+    let text = &abstracts()[0];
+    let huge = text.repeat((64 << 20) / text.len()); // 64 MB, stored before the limits
+    let head: String = huge.chars().take(256 * 16).collect();
+    let start = std::time::Instant::now();
+    let vectors = e.embed_documents(&[&huge]).unwrap();
+    let took = start.elapsed();
+    assert_eq!(vectors, e.embed_documents(&[&head]).unwrap());
+    assert_eq!(e.count_tokens(&huge), 256);
+    assert!(took < std::time::Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
 fn a_text_embeds_the_same_alone_and_beside_longer_texts() {
     let texts = abstracts();
     let short = "Sparse attention for long documents.";

@@ -1,15 +1,23 @@
 //! The arXiv API's Atom feeds (`export.arxiv.org/api/query`, by id list or by
 //! search query): one [`Listing`] per `<entry>`, plus the OpenSearch paging
-//! numbers. The XML itself is read with [`crate::xml`].
+//! numbers. The XML itself is read with [`crate::xml`], one entry at a time,
+//! so [`AtomReader`] reads a file of any size in bounded memory; an entry
+//! over a size limit of [`dailypapers_domain::limits`] is rejected.
+
+use std::io::BufRead;
 
 use chrono::{DateTime, Utc};
+use dailypapers_domain::limits::{ABSTRACT_CHARS, TITLE_CHARS};
 use dailypapers_domain::paper::collapse_whitespace;
 use dailypapers_domain::{ArxivId, Author, Listing, Paper};
 
+use crate::limit::within_limits;
 use crate::snapshot::detex;
 use crate::{Rejected, SourceError};
 
-use crate::xml::{self, Element};
+use crate::xml::{self, Element, Records, Split, XmlStream};
+
+const EXPECTED: &str = "an Atom <feed> from the arXiv API";
 
 /// One page of arXiv API results.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,48 +38,115 @@ pub struct AtomFeed {
 /// whose id is under `arxiv.org/api/errors`; that is reported as
 /// [`SourceError::Service`] with the error's text.
 pub fn parse(xml: &str) -> Result<AtomFeed, SourceError> {
-    const EXPECTED: &str = "an Atom <feed> from the arXiv API";
-    let root = xml::parse(xml, EXPECTED)?;
-    if root.name != "feed" {
-        return Err(SourceError::Unexpected(format!(
-            "expected {EXPECTED}, found <{}>",
-            root.name
-        )));
-    }
-    let number = |name: &str| {
-        root.child_text(name)
-            .and_then(|t| t.trim().parse::<u64>().ok())
-    };
-    let mut feed = AtomFeed {
-        total_results: number("totalResults"),
-        start_index: number("startIndex"),
-        items_per_page: number("itemsPerPage"),
-        listings: Vec::new(),
-    };
-    for (index, entry) in root.children_named("entry").enumerate() {
-        let raw_id = entry.child_text("id").map(|t| t.trim().to_string());
-        if let Some(id) = raw_id
-            .as_deref()
-            .filter(|id| id.contains("arxiv.org/api/errors"))
-        {
-            let message = entry
-                .child_text("summary")
-                .map(|s| collapse_whitespace(&s))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| id.to_string());
-            return Err(SourceError::Service(message));
-        }
-        let location = match raw_id.as_deref().filter(|id| !id.is_empty()) {
-            Some(id) => format!("entry {} (id {})", index + 1, short_id(id)),
-            None => format!("entry {}", index + 1),
-        };
-        feed.listings.push(
-            entry_to_paper(entry, raw_id.as_deref())
-                .map(Listing::paper_only)
-                .map_err(|reason| Rejected { location, reason }),
-        );
-    }
+    let (listings, mut feed) = AtomReader::new(xml.as_bytes()).read_all()?;
+    feed.listings = listings;
     Ok(feed)
+}
+
+/// Reads an Atom feed one entry at a time, from any [`BufRead`]: memory
+/// stays bounded whatever the size of the document.
+///
+/// Entries come out as they are read, so a document found unreadable at its
+/// end ([`SourceError`]) has already given some; a caller that must store
+/// nothing from such a document reads it once to check it
+/// ([`AtomReader::check`]) and again to import it.
+pub struct AtomReader<R: BufRead> {
+    stream: XmlStream<R>,
+    index: usize,
+}
+
+impl<R: BufRead> AtomReader<R> {
+    pub fn new(input: R) -> Self {
+        let split = Split {
+            name: "entry",
+            depth: 1,
+        };
+        AtomReader {
+            stream: XmlStream::new(input, EXPECTED, Some(split)),
+            index: 0,
+        }
+    }
+
+    /// Bytes of the input read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.stream.bytes_read()
+    }
+
+    /// The next entry, or `None` after the last one.
+    pub fn next_entry(&mut self) -> Result<Option<Result<Listing, Rejected>>, SourceError> {
+        let Some(entry) = self.stream.next_split()? else {
+            return Ok(None);
+        };
+        xml::check_root(EXPECTED, "feed", self.stream.root_name())?;
+        self.index += 1;
+        entry_listing(&entry, self.index).map(Some)
+    }
+
+    /// Reads to the end of the document and returns its paging numbers
+    /// (with no listings).
+    pub fn finish(self) -> Result<AtomFeed, SourceError> {
+        let root = self.stream.finish()?;
+        xml::check_root(EXPECTED, "feed", Some(&root.name))?;
+        let number = |name: &str| {
+            root.child_text(name)
+                .and_then(|t| t.trim().parse::<u64>().ok())
+        };
+        Ok(AtomFeed {
+            total_results: number("totalResults"),
+            start_index: number("startIndex"),
+            items_per_page: number("itemsPerPage"),
+            listings: Vec::new(),
+        })
+    }
+
+    /// Reads the whole document, keeping nothing, and says whether it can be
+    /// read: the number of entries, or why not.
+    pub fn check(self) -> Result<u64, SourceError> {
+        self.count_all()
+    }
+}
+
+impl<R: BufRead> Records for AtomReader<R> {
+    type End = AtomFeed;
+
+    fn next_record(&mut self) -> Result<Option<Result<Listing, Rejected>>, SourceError> {
+        self.next_entry()
+    }
+
+    fn end(self) -> Result<AtomFeed, SourceError> {
+        self.finish()
+    }
+}
+
+/// One `<entry>` (the `index`-th, 1-based) as a listing, or why not.
+fn entry_listing(entry: &Element, index: usize) -> Result<Result<Listing, Rejected>, SourceError> {
+    let raw_id = entry.child_text("id").map(|t| t.trim().to_string());
+    if let Some(id) = raw_id
+        .as_deref()
+        .filter(|id| id.contains("arxiv.org/api/errors"))
+    {
+        let message = entry
+            .child_text("summary")
+            .map(|s| collapse_whitespace(&s))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| id.to_string());
+        return Err(SourceError::Service(message));
+    }
+    let location = match raw_id.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => format!("entry {index} (id {})", short_id(id)),
+        None => format!("entry {index}"),
+    };
+    let listing = xml::refuse_oversized(
+        entry,
+        "entry",
+        Some(entry),
+        &[("title", TITLE_CHARS), ("summary", ABSTRACT_CHARS)],
+    )
+    .and_then(|()| entry_to_paper(entry, raw_id.as_deref()))
+    .and_then(|paper| {
+        within_limits(Listing::paper_only(paper), &location).map_err(|e| e.to_string())
+    });
+    Ok(listing.map_err(|reason| Rejected { location, reason }))
 }
 
 /// `http://arxiv.org/abs/2104.12255v1` → `2104.12255v1`, for locations.
@@ -359,6 +434,64 @@ mod tests {
         let papers = papers(&feed);
         assert_eq!(papers.len(), 1);
         assert_eq!(papers[0].id.as_str(), "1707.08567");
+    }
+
+    #[test]
+    fn read_from_a_stream_in_tiny_pieces_every_fixture_gives_the_same_feed() {
+        for xml in [
+            fixture!("q_testing_s0_m100_cfe7536492ca.xml"),
+            fixture!("id_astro-ph_0601001_s0_m100_3150dca9dc76.xml"),
+            fixture!("id_1707.08567_s0_m100_6a1afebfc6a3.xml"),
+        ] {
+            let whole = parse(xml).unwrap();
+            let input = std::io::BufReader::with_capacity(7, xml.as_bytes());
+            let mut reader = AtomReader::new(input);
+            let mut listings = Vec::new();
+            while let Some(listing) = reader.next_entry().unwrap() {
+                listings.push(listing);
+            }
+            assert_eq!(reader.bytes_read(), xml.len() as u64);
+            let mut streamed = reader.finish().unwrap();
+            streamed.listings = listings;
+            assert_eq!(streamed, whole);
+            let checked = AtomReader::new(xml.as_bytes()).check().unwrap();
+            assert_eq!(checked, whole.listings.len() as u64);
+        }
+    }
+
+    #[test]
+    fn an_entry_over_a_limit_is_rejected_by_id_and_field_and_the_others_kept() {
+        let xml = fixture!("q_testing_s20_m10_348a237fecab.xml");
+        let mut entries: Vec<String> = xml.split("<summary>").map(str::to_string).collect();
+        // The first entry's abstract is 1 MB: cut while reading, rejected by size.
+        entries[1].insert_str(0, &"a".repeat(1 << 20));
+        // The second's is 20,000 characters: read whole, rejected by the limit.
+        entries[2].insert_str(0, &"word ".repeat(4_000));
+        let xml = entries.join("<summary>");
+        let feed = parse(&xml).unwrap();
+        assert_eq!(feed.listings.len(), 10);
+        let first = feed.listings[0].as_ref().unwrap_err();
+        assert!(first.location.starts_with("entry 1 (id "), "{first}");
+        assert!(first.reason.starts_with("<summary> is 1,04"), "{first}");
+        assert!(
+            first
+                .reason
+                .ends_with("bytes long, over the limit of 10,000 characters"),
+            "{first}"
+        );
+        let second = feed.listings[1].as_ref().unwrap_err();
+        assert!(second.reason.starts_with("abstract is 2"), "{second}");
+        assert!(feed.listings[2..].iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn an_unreadable_end_is_found_by_check_before_anything_is_kept() {
+        let xml = fixture!("q_testing_s0_m100_cfe7536492ca.xml");
+        let cut = &xml[..xml.len() - 20];
+        assert!(matches!(
+            AtomReader::new(cut.as_bytes()).check(),
+            Err(SourceError::Malformed { .. })
+        ));
     }
 
     #[test]

@@ -21,6 +21,18 @@ pub enum SourceError {
     /// The service answered with an error (arXiv API error entry, OAI-PMH `<error>`).
     #[error("the service reported an error: {0}")]
     Service(String),
+    /// Larger than a document read whole may be
+    /// ([`dailypapers_domain::limits::DOCUMENT_BYTES`]); it was not read.
+    #[error(
+        "the document is {} bytes or more, over the limit of {} bytes for one document",
+        dailypapers_domain::limits::thousands(*.size),
+        dailypapers_domain::limits::thousands(*.limit)
+    )]
+    TooLarge {
+        /// Its size, or how much of it was read before giving up.
+        size: u64,
+        limit: u64,
+    },
 }
 
 /// One record that was rejected, with where it is and why.

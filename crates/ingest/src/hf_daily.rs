@@ -5,13 +5,20 @@
 //! The format has grown over time (`submittedOnDailyAt`, organisations, AI
 //! summaries appeared in 2025), so every field but the paper's id and title is
 //! optional, and unknown fields are ignored.
+//!
+//! A document is read whole, so one over
+//! [`DOCUMENT_BYTES`](dailypapers_domain::limits::DOCUMENT_BYTES) (64 MiB) is
+//! refused; an item over a field limit of [`dailypapers_domain::limits`] is
+//! rejected, its title and abstract checked before anything is copied.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use dailypapers_domain::limits::{self, ABSTRACT_CHARS, DOCUMENT_BYTES, TITLE_CHARS};
 use dailypapers_domain::{
     ArxivId, Author, FeedEntry, FeedTimeZone, Listing, Organization, Paper, Submitter,
 };
 use serde_json::{Map, Value};
 
+use crate::limit::within_limits;
 use crate::{Rejected, SourceError};
 
 /// How to place items on feed days.
@@ -24,12 +31,20 @@ pub struct HfOptions {
     pub time_zone: FeedTimeZone,
 }
 
-/// Parses a daily-papers response. An item that cannot be read is a
-/// [`Rejected`] ("record 3 (2405.15738)") and the others still parse.
+/// Parses a daily-papers response. An item that cannot be read, or is over a
+/// size limit, is a [`Rejected`] ("record 3 (2405.15738)") and the others
+/// still parse. A document over [`DOCUMENT_BYTES`] is
+/// [`SourceError::TooLarge`].
 pub fn parse(
     json: &str,
     options: &HfOptions,
 ) -> Result<Vec<Result<Listing, Rejected>>, SourceError> {
+    if json.len() > DOCUMENT_BYTES {
+        return Err(SourceError::TooLarge {
+            size: json.len() as u64,
+            limit: DOCUMENT_BYTES as u64,
+        });
+    }
     let document: Value = serde_json::from_str(json).map_err(|e| {
         let message = e.to_string();
         let message = match message.rfind(" at line ") {
@@ -64,13 +79,20 @@ pub fn parse(
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            item_to_listing(item, options).map_err(|(id, reason)| Rejected {
-                location: match id {
-                    Some(id) => format!("record {} ({id})", index + 1),
-                    None => format!("record {}", index + 1),
-                },
-                reason,
-            })
+            let location = |id: Option<&str>| match id {
+                Some(id) => format!("record {} ({id})", index + 1),
+                None => format!("record {}", index + 1),
+            };
+            item_to_listing(item, options)
+                .and_then(|listing| {
+                    let id = listing.paper.id.to_string();
+                    within_limits(listing, &location(Some(&id)))
+                        .map_err(|e| (Some(id), e.to_string()))
+                })
+                .map_err(|(id, reason)| Rejected {
+                    location: location(id.as_deref()),
+                    reason,
+                })
         })
         .collect())
 }
@@ -135,6 +157,9 @@ fn build(
         Some(s) => s,
         None => string(wrapper, "summary", "summary")?.unwrap_or(""),
     };
+    // Before they are copied: an absurd text is refused as it is.
+    limits::check_text("\"paper.title\"", title, TITLE_CHARS).map_err(|e| e.to_string())?;
+    limits::check_text("\"paper.summary\"", summary, ABSTRACT_CHARS).map_err(|e| e.to_string())?;
     let mut paper = Paper::new(id, title, summary);
 
     paper.authors = authors(p)?;
@@ -430,6 +455,49 @@ mod tests {
             .into_iter()
             .map(|l| l.expect("fixture item parses"))
             .collect()
+    }
+
+    #[test]
+    fn an_item_over_a_limit_is_rejected_by_name_and_the_others_kept() {
+        let mut items: Vec<Value> = serde_json::from_str(fixture!("2025-12-01.json")).unwrap();
+        items[0]["paper"]["summary"] = Value::String("many words ".repeat(10_000));
+        items[1]["title"] = Value::String("t".repeat(5_000));
+        items[1]["paper"]["title"] = Value::Null;
+        items[2]["paper"]["githubRepo"] =
+            Value::String(format!("https://github.com/{}", "x".repeat(3_000)));
+        items[2]["paper"]["authors"] = Value::Array(
+            (0..6_000)
+                .map(|i| serde_json::json!({"name": format!("Author {i}")}))
+                .collect(),
+        );
+        let json = serde_json::to_string(&items).unwrap();
+        let all = parse(&json, &HfOptions::default()).unwrap();
+        assert_eq!(all.len(), 23);
+        let err = all[0].as_ref().unwrap_err();
+        assert_eq!(err.location, "record 1 (2511.22699)");
+        assert_eq!(
+            err.reason,
+            "\"paper.summary\" is 110,000 characters long, over the limit of 10,000 characters"
+        );
+        let err = all[1].as_ref().unwrap_err();
+        assert!(
+            err.reason
+                .starts_with("\"paper.title\" is 5,000 characters"),
+            "{err}"
+        );
+        let kept = &all[2].as_ref().unwrap().paper;
+        assert_eq!(kept.github_repo, None);
+        assert_eq!(kept.authors.len(), limits::AUTHORS);
+        assert!(all[3..].iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn a_document_over_the_size_limit_is_refused_unread() {
+        let json = format!("[{}]", " ".repeat(DOCUMENT_BYTES));
+        assert_eq!(
+            parse(&json, &HfOptions::default()).unwrap_err().to_string(),
+            "the document is 67,108,866 bytes or more, over the limit of 67,108,864 bytes for one document"
+        );
     }
 
     #[test]

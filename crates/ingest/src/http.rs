@@ -5,13 +5,15 @@
 //! goes too fast. [`PoliteClient`] does that for every caller: one request in
 //! flight at a time (clones share the slot), a minimum interval between
 //! request starts, a descriptive `User-Agent` with a contact address,
-//! timeouts, and retries with backoff. It owns [`FetchError`], the error of
-//! every live source.
+//! timeouts, and retries with backoff. A body is read up to
+//! [`DOCUMENT_BYTES`] (64 MiB), decompressed; a longer one is refused. It owns
+//! [`FetchError`], the error of every live source.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use dailypapers_domain::limits::DOCUMENT_BYTES;
 use dailypapers_store::StoreError;
 use reqwest::StatusCode;
 use reqwest::header::{DATE, HeaderMap, RETRY_AFTER};
@@ -23,6 +25,9 @@ use crate::clock::{Clock, SystemClock};
 
 /// How much of an error response's body an error keeps.
 const BODY_EXCERPT_CHARS: usize = 500;
+
+/// How much of an error response's body is read to find the service's message.
+const ERROR_BODY_BYTES: usize = 1 << 20;
 
 /// Why a live fetch failed.
 #[derive(Debug, thiserror::Error)]
@@ -269,8 +274,15 @@ impl PoliteClient {
         };
         let status = response.status();
         if status.is_success() {
-            return match response.text().await {
-                Ok(body) => Attempt::Done(body),
+            return match read_capped(response, DOCUMENT_BYTES).await {
+                Ok((body, None)) => Attempt::Done(body),
+                Ok((_, Some(size))) => Attempt::Fail(FetchError::Document {
+                    url: url.to_string(),
+                    source: SourceError::TooLarge {
+                        size,
+                        limit: DOCUMENT_BYTES as u64,
+                    },
+                }),
                 Err(e) => Attempt::Retry {
                     wait: backoff,
                     why: Busy::Network(format!("reading the body: {}", error_chain(&e))),
@@ -286,7 +298,10 @@ impl PoliteClient {
                 why: Busy::Status(status),
             };
         }
-        let body = response.text().await.unwrap_or_default();
+        let body = read_capped(response, ERROR_BODY_BYTES)
+            .await
+            .map(|(body, _)| body)
+            .unwrap_or_default();
         Attempt::Fail(FetchError::Status {
             url: url.to_string(),
             status,
@@ -313,6 +328,30 @@ impl std::fmt::Debug for PoliteClient {
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
     }
+}
+
+/// The body of a response, read up to `limit` bytes (after decompression).
+/// Over it, reading stops and the size reached is returned instead: from
+/// `Content-Length` when the server announces more, else what was read.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(String, Option<u64>), reqwest::Error> {
+    if let Some(announced) = response.content_length().filter(|&n| n > limit as u64) {
+        return Ok((String::new(), Some(announced)));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok((String::new(), Some((body.len() + chunk.len()) as u64)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = match String::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    Ok((text, None))
 }
 
 /// Parses a base URL given in configuration.

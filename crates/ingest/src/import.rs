@@ -18,6 +18,11 @@ use crate::{Rejected, SourceError};
 /// How many problems a summary keeps word for word (the rest are counted).
 const KEPT_PROBLEMS: usize = 50;
 
+/// A streamed batch is written once its listings take about this much
+/// memory, even if it has fewer than its count, so that records near their
+/// size limits do not make batches huge.
+pub const BATCH_BYTES: usize = 16 << 20;
+
 /// Progress of a long import, shown by the caller (a progress bar, a log).
 pub trait Progress: Send + Sync {
     /// Sets the expected total (records, files or bytes).
@@ -92,6 +97,7 @@ pub struct Importer {
     store: Arc<dyn Store>,
     batch_size: usize,
     pending: Vec<Listing>,
+    pending_bytes: usize,
     in_flight: Option<JoinHandle<Result<ImportOutcome, StoreError>>>,
     summary: Summary,
 }
@@ -103,13 +109,15 @@ impl Importer {
             store,
             batch_size: batch_size.max(1),
             pending: Vec::with_capacity(batch_size.clamp(1, 4096)),
+            pending_bytes: 0,
             in_flight: None,
             summary: Summary::default(),
         }
     }
 
     /// Adds one record; `origin` names where it came from (a file name, a URL).
-    /// Writes a batch when one is full.
+    /// Writes a batch when one is full: `batch_size` listings, or about
+    /// [`BATCH_BYTES`] of them.
     pub async fn push(
         &mut self,
         origin: &str,
@@ -118,8 +126,9 @@ impl Importer {
         self.summary.read += 1;
         match record {
             Ok(listing) => {
+                self.pending_bytes += dailypapers_domain::limits::approx_bytes(&listing);
                 self.pending.push(listing);
-                if self.pending.len() >= self.batch_size {
+                if self.pending.len() >= self.batch_size || self.pending_bytes >= BATCH_BYTES {
                     self.send().await?;
                 }
             }
@@ -163,6 +172,7 @@ impl Importer {
         if self.pending.is_empty() {
             return Ok(());
         }
+        self.pending_bytes = 0;
         let batch = std::mem::replace(
             &mut self.pending,
             Vec::with_capacity(self.batch_size.clamp(1, 4096)),

@@ -6,8 +6,11 @@
 //! - [`snapshot`]: the Kaggle arXiv metadata snapshot, JSON lines, streamed;
 //! - [`hf_daily`]: the Hugging Face `/api/daily_papers` JSON.
 //!
-//! A record that cannot be read is a [`Rejected`] saying where and why; a
-//! document that cannot be read at all is a [`SourceError`]. The [`import`]
+//! A record that cannot be read, or is over a size limit of
+//! [`dailypapers_domain::limits`], is a [`Rejected`] saying where and why; a
+//! document that cannot be read at all is a [`SourceError`]. Memory stays
+//! bounded whatever the input: snapshot lines, XML text nodes, JSON documents
+//! and HTTP bodies are each read up to a limit. The [`import`]
 //! module batches listings into the store and counts what happened; the live
 //! clients fetch documents politely over HTTP, and [`run`] runs a live source
 //! to the end (for `dailypapers ingest` and the scheduler alike).
@@ -20,6 +23,7 @@ mod error;
 pub mod hf_daily;
 pub mod http;
 pub mod import;
+mod limit;
 pub mod live;
 pub mod oai;
 pub mod run;

@@ -1,13 +1,20 @@
 //! arXiv OAI-PMH `ListRecords` and `GetRecord` responses, in the `arXiv` and
 //! `oai_dc` metadata formats (detected per record), with the resumption token
-//! that pages through a harvest.
+//! that pages through a harvest. Records are read one at a time
+//! ([`OaiReader`]), so memory stays bounded whatever the size of the page,
+//! and a record over a size limit of [`dailypapers_domain::limits`] is
+//! rejected.
+
+use std::io::BufRead;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use dailypapers_domain::limits::{ABSTRACT_CHARS, TITLE_CHARS};
 use dailypapers_domain::paper::collapse_whitespace;
 use dailypapers_domain::{ArxivId, Author, Listing, Paper};
 
+use crate::limit::within_limits;
 use crate::snapshot::detex;
-use crate::xml::{self, Element};
+use crate::xml::{self, Element, Records, Split, XmlStream};
 use crate::{Rejected, SourceError};
 
 /// One page of an OAI-PMH harvest.
@@ -23,97 +30,167 @@ pub struct OaiPage {
     pub cursor: Option<u64>,
 }
 
+const EXPECTED: &str = "an OAI-PMH ListRecords or GetRecord response";
+
 /// Parses an OAI-PMH `ListRecords` or `GetRecord` response.
 ///
 /// `noRecordsMatch` is an empty, complete page; any other OAI-PMH `<error>` is
 /// [`SourceError::Service`]; other verbs (`Identify`, `ListSets`, …) are
 /// [`SourceError::Unexpected`]. Deleted records are skipped.
 pub fn parse(input: &str) -> Result<OaiPage, SourceError> {
-    const EXPECTED: &str = "an OAI-PMH ListRecords or GetRecord response";
-    let root = xml::parse(input, EXPECTED)?;
-    if root.name != "OAI-PMH" {
-        return Err(SourceError::Unexpected(format!(
-            "expected {EXPECTED}, found <{}>",
-            root.name
-        )));
-    }
-    let mut page = OaiPage {
-        listings: Vec::new(),
-        resumption_token: None,
-        complete_list_size: None,
-        cursor: None,
-    };
+    let (listings, mut page) = OaiReader::new(input.as_bytes()).read_all()?;
+    page.listings = listings;
+    Ok(page)
+}
 
-    let errors: Vec<(String, String)> = root
-        .children_named("error")
-        .map(|e| {
-            let code = e.attr("code").unwrap_or("unknown").to_string();
-            (code, collapse_whitespace(&e.text()))
-        })
-        .collect();
-    if !errors.is_empty() {
-        if errors.iter().all(|(code, _)| code == "noRecordsMatch") {
-            return Ok(page);
+/// Reads an OAI-PMH response one record at a time, from any [`BufRead`], so
+/// memory stays bounded whatever its size. As with
+/// [`AtomReader`](crate::arxiv_atom::AtomReader), records come out before
+/// the end of the document is checked: [`OaiReader::check`] reads it whole
+/// first when nothing may be stored from a document that cannot be read.
+pub struct OaiReader<R: BufRead> {
+    stream: XmlStream<R>,
+    index: usize,
+}
+
+impl<R: BufRead> OaiReader<R> {
+    pub fn new(input: R) -> Self {
+        let split = Split {
+            name: "record",
+            depth: 2,
+        };
+        OaiReader {
+            stream: XmlStream::new(input, EXPECTED, Some(split)),
+            index: 0,
         }
-        let messages: Vec<String> = errors
-            .iter()
-            .map(|(code, msg)| {
-                if msg.is_empty() {
-                    code.clone()
-                } else {
-                    format!("{code}: {msg}")
-                }
+    }
+
+    /// Bytes of the input read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.stream.bytes_read()
+    }
+
+    /// The next record that is not deleted, or `None` after the last one.
+    pub fn next_record(&mut self) -> Result<Option<Result<Listing, Rejected>>, SourceError> {
+        while let Some(record) = self.stream.next_split()? {
+            xml::check_root(EXPECTED, "OAI-PMH", self.stream.root_name())?;
+            self.index += 1;
+            if let Some(listing) = record_listing(&record, self.index) {
+                return Ok(Some(listing));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads the whole document, keeping nothing, and says whether it can be
+    /// read: the number of records, or why not.
+    pub fn check(self) -> Result<u64, SourceError> {
+        self.count_all()
+    }
+
+    /// Reads to the end of the document and returns its resumption token
+    /// and counts (with no listings), or the error the service reported.
+    pub fn finish(self) -> Result<OaiPage, SourceError> {
+        let root = self.stream.finish()?;
+        xml::check_root(EXPECTED, "OAI-PMH", Some(&root.name))?;
+        let mut page = OaiPage {
+            listings: Vec::new(),
+            resumption_token: None,
+            complete_list_size: None,
+            cursor: None,
+        };
+
+        let errors: Vec<(String, String)> = root
+            .children_named("error")
+            .map(|e| {
+                let code = e.attr("code").unwrap_or("unknown").to_string();
+                (code, collapse_whitespace(&e.text()))
             })
             .collect();
-        return Err(SourceError::Service(messages.join("; ")));
-    }
-
-    let body = root
-        .elements()
-        .find(|e| !matches!(e.name.as_str(), "responseDate" | "request"));
-    let body = match body {
-        Some(b) if b.name == "ListRecords" || b.name == "GetRecord" => b,
-        other => {
-            let verb = other
-                .map(|b| b.name.as_str())
-                .or_else(|| root.child("request").and_then(|r| r.attr("verb")))
-                .unwrap_or("none");
-            return Err(SourceError::Unexpected(format!(
-                "expected {EXPECTED}, found verb {verb}"
-            )));
+        if !errors.is_empty() {
+            if errors.iter().all(|(code, _)| code == "noRecordsMatch") {
+                return Ok(page);
+            }
+            let messages: Vec<String> = errors
+                .iter()
+                .map(|(code, msg)| {
+                    if msg.is_empty() {
+                        code.clone()
+                    } else {
+                        format!("{code}: {msg}")
+                    }
+                })
+                .collect();
+            return Err(SourceError::Service(messages.join("; ")));
         }
-    };
 
-    for (index, record) in body.children_named("record").enumerate() {
-        let header = record.child("header");
-        if header.and_then(|h| h.attr("status")) == Some("deleted") {
-            continue;
-        }
-        let identifier = header
-            .and_then(|h| h.child_text("identifier"))
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
-        let location = match &identifier {
-            Some(id) => format!("record {} ({id})", index + 1),
-            None => format!("record {}", index + 1),
+        let body = root
+            .elements()
+            .find(|e| !matches!(e.name.as_str(), "responseDate" | "request"));
+        let body = match body {
+            Some(b) if b.name == "ListRecords" || b.name == "GetRecord" => b,
+            other => {
+                let verb = other
+                    .map(|b| b.name.as_str())
+                    .or_else(|| root.child("request").and_then(|r| r.attr("verb")))
+                    .unwrap_or("none");
+                return Err(SourceError::Unexpected(format!(
+                    "expected {EXPECTED}, found verb {verb}"
+                )));
+            }
         };
-        page.listings.push(
-            record_to_paper(record, identifier.as_deref())
-                .map(Listing::paper_only)
-                .map_err(|reason| Rejected { location, reason }),
-        );
+
+        if let Some(token) = body.child("resumptionToken") {
+            let text = token.text();
+            let text = text.trim();
+            page.resumption_token = (!text.is_empty()).then(|| text.to_string());
+            page.complete_list_size = token
+                .attr("completeListSize")
+                .and_then(|n| n.trim().parse().ok());
+            page.cursor = token.attr("cursor").and_then(|n| n.trim().parse().ok());
+        }
+        Ok(page)
+    }
+}
+
+impl<R: BufRead> Records for OaiReader<R> {
+    type End = OaiPage;
+
+    fn next_record(&mut self) -> Result<Option<Result<Listing, Rejected>>, SourceError> {
+        OaiReader::next_record(self)
     }
 
-    if let Some(token) = body.child("resumptionToken") {
-        let text = token.text();
-        let text = text.trim();
-        page.resumption_token = (!text.is_empty()).then(|| text.to_string());
-        page.complete_list_size = token
-            .attr("completeListSize")
-            .and_then(|n| n.trim().parse().ok());
-        page.cursor = token.attr("cursor").and_then(|n| n.trim().parse().ok());
+    fn end(self) -> Result<OaiPage, SourceError> {
+        self.finish()
     }
-    Ok(page)
+}
+
+/// One `<record>` (the `index`-th, 1-based) as a listing; `None` when deleted.
+fn record_listing(record: &Element, index: usize) -> Option<Result<Listing, Rejected>> {
+    let header = record.child("header");
+    if header.and_then(|h| h.attr("status")) == Some("deleted") {
+        return None;
+    }
+    let identifier = header
+        .and_then(|h| h.child_text("identifier"))
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    let location = match &identifier {
+        Some(id) => format!("record {index} ({id})"),
+        None => format!("record {index}"),
+    };
+    let metadata = record.child("metadata").and_then(|m| m.elements().next());
+    let limits = [
+        ("title", TITLE_CHARS),
+        ("abstract", ABSTRACT_CHARS),
+        ("description", ABSTRACT_CHARS),
+    ];
+    let listing = xml::refuse_oversized(record, "record", metadata, &limits)
+        .and_then(|()| record_to_paper(record, identifier.as_deref()))
+        .and_then(|paper| {
+            within_limits(Listing::paper_only(paper), &location).map_err(|e| e.to_string())
+        });
+    Some(listing.map_err(|reason| Rejected { location, reason }))
 }
 
 fn record_to_paper(record: &Element, identifier: Option<&str>) -> Result<Paper, String> {
@@ -308,6 +385,34 @@ mod tests {
 
     fn day(s: &str) -> DateTime<Utc> {
         format!("{s}T00:00:00Z").parse().unwrap()
+    }
+
+    #[test]
+    fn a_record_over_a_limit_is_rejected_by_identifier_and_field() {
+        let xml = fixture!("oai_dc-cs-listrecords-5-with-resumption.xml");
+        let huge = xml.replacen(
+            "<dc:description> This summary",
+            &format!("<dc:description>{} This summary", "x".repeat(1 << 20)),
+            1,
+        );
+        let page = parse(&huge).unwrap();
+        let err = page.listings[0].as_ref().unwrap_err();
+        assert!(
+            err.location.starts_with("record 1 (oai:arXiv.org:"),
+            "{err}"
+        );
+        assert!(err.reason.starts_with("<description> is 1,0"), "{err}");
+        assert!(page.listings[1..].iter().all(Result::is_ok));
+        assert!(page.resumption_token.is_some());
+        // Streamed in tiny pieces, the same page.
+        let mut reader = OaiReader::new(std::io::BufReader::with_capacity(5, huge.as_bytes()));
+        let mut listings = Vec::new();
+        while let Some(l) = reader.next_record().unwrap() {
+            listings.push(l);
+        }
+        let mut streamed = reader.finish().unwrap();
+        streamed.listings = listings;
+        assert_eq!(streamed, page);
     }
 
     #[test]

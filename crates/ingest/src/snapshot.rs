@@ -1,23 +1,28 @@
 //! The Kaggle arXiv metadata snapshot (`arxiv-metadata-oai-snapshot.json`):
 //! one JSON object per line, read as a stream with one reused buffer so that
-//! memory does not grow with the file. Also home of [`detex`], the small
+//! memory does not grow with the file. A line is read up to
+//! [`RECORD_LINE_BYTES`] (1 MiB): the rest of a longer one is skipped without
+//! being kept, and the line is rejected. Also home of [`detex`], the small
 //! LaTeX-accent decoder the arXiv parsers share.
 
 use std::borrow::Cow;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use dailypapers_domain::limits::{RECORD_LINE_BYTES, thousands};
 use dailypapers_domain::paper::collapse_whitespace;
 use dailypapers_domain::{ArxivId, Author, Listing, Paper};
 use serde::Deserialize;
 
 use crate::Rejected;
+use crate::limit::within_limits;
 
 /// Streams [`Listing`]s out of the snapshot, one line at a time.
 ///
-/// Blank lines are skipped; a line that cannot be read yields a [`Rejected`]
-/// located by its line number and iteration goes on. A read error yields one
-/// [`Rejected`] and ends the iteration.
+/// Blank lines are skipped; a line that cannot be read, or is longer than
+/// [`RECORD_LINE_BYTES`], yields a [`Rejected`] located by its line number
+/// and iteration goes on. A read error yields one [`Rejected`] and ends the
+/// iteration.
 pub struct SnapshotReader<R: BufRead> {
     reader: R,
     buf: Vec<u8>,
@@ -54,35 +59,130 @@ impl<R: BufRead> Iterator for SnapshotReader<R> {
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.buf.clear();
-            match self.reader.read_until(b'\n', &mut self.buf) {
+            // One byte more than a line may hold, to see whether it is longer.
+            let mut head = (&mut self.reader).take(RECORD_LINE_BYTES as u64 + 1);
+            match head.read_until(b'\n', &mut self.buf) {
                 Ok(0) => self.done = true,
                 Ok(n) => {
                     self.line += 1;
                     self.bytes_read += n as u64;
+                    let ends_with_newline = self.buf.last() == Some(&b'\n');
+                    if !ends_with_newline && self.buf.len() > RECORD_LINE_BYTES {
+                        return Some(self.skip_long_line());
+                    }
                     if self.buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    let ends_with_newline = self.buf.last() == Some(&b'\n');
-                    return Some(parse_line(&self.buf, ends_with_newline).map_err(|reason| {
-                        Rejected {
-                            location: format!("line {}", self.line),
-                            reason,
-                        }
-                    }));
+                    return Some(parse_line(&self.buf, ends_with_newline, self.line));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.line += 1;
                     self.done = true;
-                    return Some(Err(Rejected {
-                        location: format!("line {}", self.line),
-                        reason: format!("could not read the file: {e}"),
-                    }));
+                    return Some(Err(self.read_error(&e)));
                 }
             }
         }
         None
     }
+}
+
+impl<R: BufRead> SnapshotReader<R> {
+    /// Skips the rest of a line over the limit without keeping it, and
+    /// rejects the line, naming its id and the field it was in at the limit
+    /// when the part read says.
+    fn skip_long_line(&mut self) -> Result<Listing, Rejected> {
+        let mut length = self.buf.len() as u64;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Err(self.read_error(&e));
+                }
+            };
+            if available.is_empty() {
+                break;
+            }
+            match memchr::memchr(b'\n', available) {
+                Some(end) => {
+                    length += end as u64;
+                    self.bytes_read += end as u64 + 1;
+                    self.reader.consume(end + 1);
+                    break;
+                }
+                None => {
+                    let n = available.len();
+                    length += n as u64;
+                    self.bytes_read += n as u64;
+                    self.reader.consume(n);
+                }
+            }
+        }
+        let (id, field) = peek_long_line(&self.buf);
+        let location = match id {
+            Some(id) => format!("line {} ({id})", self.line),
+            None => format!("line {}", self.line),
+        };
+        let field = field.map_or(String::new(), |f| {
+            format!(" (at the limit it is in \"{f}\")")
+        });
+        Err(Rejected {
+            location,
+            reason: format!(
+                "the record is {} bytes long, over the limit of {} bytes for one line{field}; \
+                 it was skipped without being read",
+                thousands(length),
+                thousands(RECORD_LINE_BYTES as u64),
+            ),
+        })
+    }
+
+    fn read_error(&self, e: &std::io::Error) -> Rejected {
+        Rejected {
+            location: format!("line {}", self.line),
+            reason: format!("could not read the file: {e}"),
+        }
+    }
+}
+
+/// What the first bytes of an over-long line say: the record's `"id"`, and
+/// the top-level key whose value runs past them.
+fn peek_long_line(head: &[u8]) -> (Option<String>, Option<String>) {
+    let text = |b: &[u8]| -> String { String::from_utf8_lossy(b).chars().take(40).collect() };
+    let (mut id, mut key, mut pending) = (None, None::<&[u8]>, None::<&[u8]>);
+    let mut in_value = false;
+    let mut depth = 0u32;
+    let mut i = 0;
+    while i < head.len() {
+        match head[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                while end < head.len() && head[end] != b'"' {
+                    end += if head[end] == b'\\' { 2 } else { 1 };
+                }
+                let string = &head[start..end.min(head.len())];
+                if depth == 1 && in_value && key == Some(b"id".as_slice()) {
+                    id = Some(text(string));
+                } else if depth == 1 && !in_value {
+                    pending = Some(string);
+                }
+                i = end;
+            }
+            b':' if depth == 1 => {
+                key = pending.take();
+                in_value = true;
+            }
+            b',' if depth == 1 => in_value = false,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    (id, key.map(text))
 }
 
 /// One snapshot line; strings borrow from the line when they have no escapes.
@@ -122,7 +222,20 @@ struct Version<'a> {
     created: Option<Cow<'a, str>>,
 }
 
-fn parse_line(line: &[u8], ends_with_newline: bool) -> Result<Listing, String> {
+fn parse_line(line: &[u8], ends_with_newline: bool, number: u64) -> Result<Listing, Rejected> {
+    let location = format!("line {number}");
+    let paper = read_record(line, ends_with_newline).map_err(|reason| Rejected {
+        location: location.clone(),
+        reason,
+    })?;
+    let location = format!("{location} ({})", paper.id);
+    within_limits(Listing::paper_only(paper), &location).map_err(|e| Rejected {
+        location,
+        reason: e.to_string(),
+    })
+}
+
+fn read_record(line: &[u8], ends_with_newline: bool) -> Result<Paper, String> {
     let start = line
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -146,7 +259,7 @@ fn parse_line(line: &[u8], ends_with_newline: bool) -> Result<Listing, String> {
             format!("not a valid snapshot record: {e}")
         }
     })?;
-    record_to_listing(record).map(Listing::paper_only)
+    record_to_listing(record)
 }
 
 /// What a line that does not start with `{` starts with.
@@ -731,6 +844,80 @@ mod tests {
         let err = items[2].as_ref().unwrap_err();
         assert_eq!(err.location, "line 3");
         assert!(err.reason.contains("disk on fire"), "{err}");
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_unread_and_rejected_with_its_id_and_field() {
+        let good = SNAPSHOT.lines().next().unwrap();
+        let huge = "x".repeat(3 * RECORD_LINE_BYTES);
+        let long = format!(
+            r#"{{"id":"0704.0002","authors_parsed":[["A","B",""]],"abstract":"{huge}","title":"T"}}"#
+        );
+        let input = format!("{good}\n{long}\n{good}\n");
+        let mut reader = SnapshotReader::new(BufReader::with_capacity(4096, input.as_bytes()));
+        let items: Vec<_> = reader.by_ref().collect();
+        assert_eq!(items.len(), 3);
+        assert!(items[0].is_ok() && items[2].is_ok());
+        let err = items[1].as_ref().unwrap_err();
+        assert_eq!(err.location, "line 2 (0704.0002)");
+        assert_eq!(
+            err.reason,
+            format!(
+                "the record is {} bytes long, over the limit of 1,048,576 bytes for one line \
+                 (at the limit it is in \"abstract\"); it was skipped without being read",
+                thousands(long.len() as u64)
+            )
+        );
+        assert_eq!(reader.line(), 3);
+        assert_eq!(reader.bytes_read(), input.len() as u64);
+        // The buffer never held more than the limit.
+        assert!(reader.buf.capacity() <= 2 * RECORD_LINE_BYTES + 1);
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_limit_is_read() {
+        let prefix = r#"{"id":"0704.0002","title":"T","comments":""#;
+        let suffix = r#""}"#;
+        let fill = "c".repeat(RECORD_LINE_BYTES - prefix.len() - suffix.len());
+        let line = format!("{prefix}{fill}{suffix}");
+        assert_eq!(line.len(), RECORD_LINE_BYTES);
+        for input in [format!("{line}\n"), line.clone()] {
+            let items = read_all(&input);
+            let paper = &items[0].as_ref().unwrap().paper;
+            assert!(paper.comments.as_deref().unwrap().ends_with('…'));
+        }
+        let over = read_all(&format!("{line} \n"));
+        assert!(
+            over[0]
+                .as_ref()
+                .unwrap_err()
+                .reason
+                .contains("over the limit")
+        );
+    }
+
+    #[test]
+    fn an_absurd_abstract_or_title_rejects_the_record_and_long_comments_are_cut() {
+        let abstract_ = "word ".repeat(4_000);
+        let title = "t".repeat(2_000);
+        let comments = "c".repeat(3_000);
+        let input = format!(
+            "{{\"id\":\"0704.0001\",\"title\":\"T\",\"abstract\":\"{abstract_}\"}}\n\
+             {{\"id\":\"0704.0002\",\"title\":\"{title}\"}}\n\
+             {{\"id\":\"0704.0003\",\"title\":\"T\",\"comments\":\"{comments}\"}}\n"
+        );
+        let items = read_all(&input);
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.location, "line 1 (0704.0001)");
+        assert_eq!(
+            err.reason,
+            "abstract is 19,999 characters long, over the limit of 10,000 characters"
+        );
+        let err = items[1].as_ref().unwrap_err();
+        assert_eq!(err.location, "line 2 (0704.0002)");
+        assert!(err.reason.starts_with("title is 2,000 characters"), "{err}");
+        let kept = &items[2].as_ref().unwrap().paper;
+        assert_eq!(kept.comments.as_deref().unwrap().chars().count(), 1_000);
     }
 
     /// `cargo test --release -p dailypapers-ingest -- --ignored --nocapture snapshot_parse_speed`

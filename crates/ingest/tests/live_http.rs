@@ -179,3 +179,67 @@ async fn the_backoff_is_capped() {
         vec![secs(5), secs(10), secs(20), secs(30), secs(30)]
     );
 }
+
+/// A server that answers every connection with `head` and then `chunks`
+/// chunks of 1 MiB (chunked encoding), and the URL to reach it.
+async fn big_body_server(head: &'static str, chunks: usize) -> url::Url {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b'x'; 1 << 20];
+                for _ in 0..chunks {
+                    let frame = format!("{:x}\r\n", chunk.len());
+                    if socket.write_all(frame.as_bytes()).await.is_err()
+                        || socket.write_all(&chunk).await.is_err()
+                        || socket.write_all(b"\r\n").await.is_err()
+                    {
+                        return;
+                    }
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    format!("http://{address}/big").parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_and_not_kept() {
+    let clock = ManualClock::new();
+    let http = client(&clock, config());
+    let chunked = big_body_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n",
+        65,
+    )
+    .await;
+    let err = http.get_text(&chunked).await.expect_err("too large");
+    let message = err.to_string();
+    assert!(
+        matches!(
+            &err,
+            FetchError::Document {
+                source: dailypapers_ingest::SourceError::TooLarge { .. },
+                ..
+            }
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("over the limit of 67,108,864 bytes"),
+        "{message}"
+    );
+
+    // A server announcing more than the limit is not read at all.
+    let announced =
+        big_body_server("HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\n", 0).await;
+    let err = http.get_text(&announced).await.expect_err("too large");
+    assert!(err.to_string().contains("100,000,000,000 bytes"), "{err}");
+}

@@ -1,8 +1,13 @@
 //! What pages share: the page layout (header, navigation, search box), the
 //! paper card, and the small text helpers behind them (abstract excerpts,
-//! author lines, dates, counts, safe links).
+//! author lines, dates, counts, safe links). Whatever is stored, a card or
+//! a page shows no field longer than [`dailypapers_domain::limits`] allows:
+//! a paper stored before the limits existed is cut when rendered.
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
+use dailypapers_domain::limits::{self, shown};
 use dailypapers_domain::{Author, Listing, Organization, Period};
 
 use crate::AppState;
@@ -122,12 +127,12 @@ pub fn excerpt(text: &str, max: usize) -> String {
 /// "Z-Image Team, Huanqia Cai, Sihan Cao and 18 others": the first three
 /// visible authors and how many more there are. Hidden authors are skipped.
 pub fn authors_line(authors: &[Author]) -> (usize, String) {
-    let visible: Vec<&str> = authors
-        .iter()
-        .filter(|a| !a.hidden)
-        .map(|a| a.name.as_str())
+    let visible = || authors.iter().filter(|a| !a.hidden);
+    let n = visible().count();
+    let visible: Vec<Cow<str>> = visible()
+        .take(if n > 3 { 3 } else { n })
+        .map(|a| shown(&a.name, limits::AUTHOR_NAME_CHARS))
         .collect();
-    let n = visible.len();
     let line = match n {
         0 => String::new(),
         1 => visible[0].to_string(),
@@ -161,9 +166,9 @@ pub fn compact(n: u32) -> String {
 }
 
 /// `url` if it is an absolute http(s) URL, so that stored data can never put
-/// a `javascript:` link on a page.
+/// a `javascript:` link on a page, and no longer than a link may be.
 pub fn safe_url(url: Option<&str>) -> Option<&str> {
-    url.filter(|u| {
+    url.filter(|u| u.len() <= limits::URL_CHARS).filter(|u| {
         let lower = u.get(..8).unwrap_or(u).to_ascii_lowercase();
         lower.starts_with("https://") || lower.starts_with("http://")
     })
@@ -179,8 +184,8 @@ pub fn github_label(url: &str) -> &str {
 /// are kept in the data but not shown, so pages load nothing from third
 /// parties (readers' privacy, and instances without outside access).
 pub struct OrgBadge<'a> {
-    pub name: &'a str,
-    pub fullname: &'a str,
+    pub name: Cow<'a, str>,
+    pub fullname: Cow<'a, str>,
     pub initial: char,
 }
 
@@ -192,8 +197,8 @@ impl<'a> OrgBadge<'a> {
             &org.fullname
         };
         OrgBadge {
-            name: &org.name,
-            fullname,
+            name: shown(&org.name, limits::IDENTIFIER_CHARS),
+            fullname: shown(fullname, limits::DISPLAY_NAME_CHARS),
             initial: fullname
                 .chars()
                 .find(|c| c.is_alphanumeric())
@@ -213,7 +218,7 @@ pub struct DayText {
 /// One paper on a feed or results page.
 pub struct Card<'a> {
     pub href: String,
-    pub title: &'a str,
+    pub title: Cow<'a, str>,
     pub excerpt: String,
     pub author_count: String,
     pub authors: String,
@@ -250,7 +255,7 @@ impl<'a> Card<'a> {
         let github = safe_url(paper.github_repo.as_deref());
         Card {
             href: paper_href(paper.id.as_str()),
-            title: &paper.title,
+            title: shown(&paper.title, limits::TITLE_CHARS),
             excerpt: excerpt(&paper.summary, EXCERPT_CHARS),
             author_count: if n == 0 {
                 String::new()
@@ -304,6 +309,31 @@ mod tests {
         let mut many = names(&["A", "B", "C", "D", "E"]);
         many[1].hidden = true;
         assert_eq!(authors_line(&many), (4, "A, C, D and 1 other".to_string()));
+    }
+
+    #[test]
+    fn a_card_of_a_paper_stored_before_the_limits_is_of_normal_size() {
+        let mut paper = dailypapers_domain::Paper::new(
+            "2104.12255".parse().unwrap(),
+            &"t".repeat(1 << 20),
+            &"s ".repeat(1 << 20),
+        );
+        paper.authors = vec![Author::named("n".repeat(1 << 20)); 3];
+        paper.github_repo = Some(format!("https://github.com/{}", "x".repeat(1 << 20)));
+        paper.organization = Some(Organization {
+            name: "o".repeat(1 << 20),
+            fullname: "O".repeat(1 << 20),
+            hf_id: None,
+            avatar: None,
+        });
+        let listing = Listing::paper_only(paper);
+        let card = Card::of(&listing);
+        assert_eq!(card.title.chars().count(), limits::TITLE_CHARS);
+        assert!(card.excerpt.chars().count() <= EXCERPT_CHARS + 1);
+        assert!(card.authors.chars().count() <= 3 * limits::AUTHOR_NAME_CHARS + 10);
+        assert_eq!(card.github, None);
+        let org = card.org.unwrap();
+        assert_eq!(org.fullname.chars().count(), limits::DISPLAY_NAME_CHARS);
     }
 
     #[test]

@@ -4,12 +4,17 @@
 //! Any id form arXiv uses is accepted, as is an arXiv URL (`/papers/https://arxiv.org/abs/2104.12255v2`); a
 //! non-canonical address (`2104.12255v2`, a trailing slash, a URL)
 //! redirects (301) to the canonical one, `/papers/2104.12255`.
+//! Every field is shown within [`dailypapers_domain::limits`], so a paper
+//! stored before the limits existed still makes a page of normal size.
+
+use std::borrow::Cow;
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use dailypapers_domain::limits::{self, shown};
 use dailypapers_domain::{ArxivId, ArxivIdError, FeedEntry, Listing, Paper};
 
 use super::html_cached;
@@ -74,13 +79,13 @@ pub fn id_from_path(raw: &str) -> Result<ArxivId, ArxivIdError> {
 
 /// An author line on the paper page.
 pub struct AuthorItem<'a> {
-    pub name: &'a str,
-    pub affiliation: Option<&'a str>,
+    pub name: Cow<'a, str>,
+    pub affiliation: Option<Cow<'a, str>>,
 }
 
 /// A category chip.
 pub struct CategoryItem<'a> {
-    pub name: &'a str,
+    pub name: Cow<'a, str>,
     pub primary: bool,
 }
 
@@ -96,8 +101,8 @@ pub struct FeedInfo<'a> {
     pub day_href: String,
     pub day_label: String,
     pub day_iso: String,
-    pub submitter: Option<&'a str>,
-    pub submitter_handle: Option<&'a str>,
+    pub submitter: Option<Cow<'a, str>>,
+    pub submitter_handle: Option<Cow<'a, str>>,
     pub comments: String,
 }
 
@@ -106,6 +111,10 @@ pub struct FeedInfo<'a> {
 pub struct PaperPage<'a> {
     layout: Layout<'a>,
     paper: &'a Paper,
+    title: Cow<'a, str>,
+    summary: Cow<'a, str>,
+    ai_summary: Option<Cow<'a, str>>,
+    ai_keywords: Vec<Cow<'a, str>>,
     abs_url: String,
     pdf_url: String,
     json_href: String,
@@ -131,21 +140,39 @@ impl<'a> PaperPage<'a> {
             Some(e) => Nav::around(e.feed_day, None),
             None => Nav::latest(),
         };
-        let mut layout = Layout::new(state, paper.title.clone(), nav);
+        let title = shown(&paper.title, limits::TITLE_CHARS);
+        let mut layout = Layout::new(state, title.clone().into_owned(), nav);
         layout.description = excerpt(&paper.summary, 160);
         let authors: Vec<AuthorItem> = paper
             .authors
             .iter()
             .filter(|a| !a.hidden)
+            .take(limits::AUTHORS)
             .map(|a| AuthorItem {
-                name: &a.name,
-                affiliation: a.affiliation.as_deref().filter(|s| !s.is_empty()),
+                name: shown(&a.name, limits::AUTHOR_NAME_CHARS),
+                affiliation: a
+                    .affiliation
+                    .as_deref()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| shown(s, limits::AFFILIATION_CHARS)),
             })
             .collect();
         let github = safe_url(paper.github_repo.as_deref());
         let upvotes = paper.upvotes.unwrap_or(0);
         PaperPage {
             layout,
+            title,
+            summary: shown(&paper.summary, limits::ABSTRACT_CHARS),
+            ai_summary: paper
+                .ai_summary
+                .as_deref()
+                .map(|s| shown(s, limits::AI_SUMMARY_CHARS)),
+            ai_keywords: paper
+                .ai_keywords
+                .iter()
+                .take(limits::AI_KEYWORDS)
+                .map(|k| shown(k, limits::AI_KEYWORD_CHARS))
+                .collect(),
             abs_url: paper.id.abs_url(),
             pdf_url: paper.id.pdf_url(),
             json_href: format!("/api/papers/{}", paper.id),
@@ -154,9 +181,10 @@ impl<'a> PaperPage<'a> {
             categories: paper
                 .categories
                 .iter()
+                .take(limits::CATEGORIES)
                 .enumerate()
                 .map(|(i, c)| CategoryItem {
-                    name: c,
+                    name: shown(c, limits::CATEGORY_CHARS),
                     primary: i == 0,
                 })
                 .collect(),
@@ -181,8 +209,11 @@ fn feed_info(e: &FeedEntry) -> FeedInfo<'_> {
         day_href: day_href(e.feed_day),
         day_label: e.feed_day.format("%A, %-d %B %Y").to_string(),
         day_iso: e.feed_day.format("%Y-%m-%d").to_string(),
-        submitter: submitter.map(|s| s.fullname.as_deref().unwrap_or(&s.user)),
-        submitter_handle: submitter.map(|s| s.user.as_str()),
+        submitter: submitter.map(|s| {
+            let name = s.fullname.as_deref().unwrap_or(&s.user);
+            shown(name, limits::DISPLAY_NAME_CHARS)
+        }),
+        submitter_handle: submitter.map(|s| shown(&s.user, limits::IDENTIFIER_CHARS)),
         comments: plural(e.num_comments as usize, "comment", "comments"),
     }
 }
@@ -200,7 +231,12 @@ fn details(paper: &Paper) -> Vec<Detail> {
     if let Some(v) = paper.version {
         push("Version", format!("v{v}"), None);
     }
-    if let Some(doi) = paper.doi.as_deref() {
+    let text = |s: &str, limit| shown(s, limit).into_owned();
+    if let Some(doi) = paper
+        .doi
+        .as_deref()
+        .filter(|d| d.len() <= limits::IDENTIFIER_CHARS)
+    {
         push(
             "DOI",
             doi.to_string(),
@@ -208,12 +244,16 @@ fn details(paper: &Paper) -> Vec<Detail> {
         );
     }
     if let Some(j) = paper.journal_ref.as_deref() {
-        push("Journal ref", j.to_string(), None);
+        push("Journal ref", text(j, limits::JOURNAL_REF_CHARS), None);
     }
     if let Some(c) = paper.comments.as_deref() {
-        push("Comments", c.to_string(), None);
+        push("Comments", text(c, limits::COMMENTS_CHARS), None);
     }
-    if let Some(l) = paper.license.as_deref() {
+    if let Some(l) = paper
+        .license
+        .as_deref()
+        .filter(|l| l.len() <= limits::URL_CHARS)
+    {
         let text = l
             .trim_start_matches("https://")
             .trim_start_matches("http://")

@@ -107,7 +107,10 @@ pub async fn results(
                 .iter()
                 .map(|h| {
                     let mut card = Card::of(&h.listing);
-                    card.title_html = Some(h.title.to_html());
+                    // A title stored before the limits is shown cut, unmarked.
+                    if h.listing.paper.title.len() <= dailypapers_domain::limits::TITLE_CHARS {
+                        card.title_html = Some(h.title.to_html());
+                    }
                     if !h.snippet.text.is_empty() {
                         card.excerpt_html = Some(h.snippet.to_html());
                     }
