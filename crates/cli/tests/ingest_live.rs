@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 
 use dailypapers_ingest::clock::ManualClock;
-use dailypapers_store::{Store, StoreUrl};
+use dailypapers_store::StoreUrl;
 use support::Replay;
 
 /// `dailypapers --data-dir DIR ingest ARGS…` with every source pointed at
