@@ -1,7 +1,6 @@
 //! The subcommands, one module each, and what they share: opening the store.
 
 pub mod bench;
-pub mod bench_search;
 pub mod ingest;
 pub mod live;
 pub mod search;
