@@ -60,7 +60,9 @@ fn inputs(dir: &Path) -> Vec<Vec<String>> {
         .map(|e| e.unwrap().path().to_string_lossy().into_owned())
         .collect();
     days.sort();
-    let hf: Vec<String> = std::iter::once("hf-daily".to_string()).chain(days).collect();
+    let hf: Vec<String> = std::iter::once("hf-daily".to_string())
+        .chain(days)
+        .collect();
     vec![
         vec!["snapshot".into(), first.to_string_lossy().into_owned()],
         vec!["snapshot".into(), second.to_string_lossy().into_owned()],

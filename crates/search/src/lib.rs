@@ -7,13 +7,14 @@
 //!   step with the store;
 //! - [`background`]: the loop that keeps them in step while the server runs;
 //! - [`index_dir`]: the on-disk generations of the indexes;
-//! - [`document`]: what of a paper each index sees;
-//! - [`eval`]: relevance metrics over BEIR-layout collections.
+//! - [`document`]: what of a paper each index sees.
+//!
+//! Relevance metrics over BEIR-layout collections, and the benchmarks, are
+//! in `dailypapers-bench`.
 
 pub mod background;
 pub mod document;
 pub mod engine;
-pub mod eval;
 pub mod fusion;
 pub mod index_dir;
 pub mod keyword;

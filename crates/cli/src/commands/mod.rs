@@ -2,7 +2,6 @@
 
 pub mod backup;
 pub mod bench;
-pub mod bench_search;
 pub mod ingest;
 pub mod live;
 pub mod search;

@@ -74,8 +74,8 @@ pub struct KeywordSettings {
 
 impl Default for KeywordSettings {
     /// The settings measured best on the relevance benchmark (see
-    /// `examples/relevance_keyword.rs`): Snowball stemming, the extended
-    /// stop-word list, titles weighted twice an abstract.
+    /// `crates/bench/examples/relevance_keyword.rs`): Snowball stemming, the
+    /// extended stop-word list, titles weighted twice an abstract.
     fn default() -> Self {
         KeywordSettings {
             stemming: Stemming::Snowball,

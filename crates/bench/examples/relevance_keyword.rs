@@ -1,7 +1,7 @@
 //! Measures the keyword index on a BEIR-layout test collection.
 //!
 //! ```text
-//! cargo run --release -p dailypapers-search --example relevance_keyword -- DIR \
+//! cargo run --release -p dailypapers-bench --example relevance_keyword -- DIR \
 //!     [--stem none|plural|snowball] [--stop none|lucene|extended] \
 //!     [--title W] [--summary W] [--authors W] [--keep-quotes]
 //! ```
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use dailypapers_search::eval::{Beir, evaluate};
+use dailypapers_bench::eval::{Beir, evaluate};
 use dailypapers_search::keyword::{
     Filters, KeywordIndex, KeywordSettings, Sort, Stemming, StopWords,
 };

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::keyword::KeywordDoc;
+use dailypapers_search::keyword::KeywordDoc;
 
 /// Errors reading a collection; each names the file and, for bad content, the line.
 #[derive(Debug, thiserror::Error)]

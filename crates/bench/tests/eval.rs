@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use dailypapers_search::eval::{Beir, EvalError, evaluate};
+use dailypapers_bench::eval::{Beir, EvalError, evaluate};
 
 fn cacm() -> Beir {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ir/cacm-dev");
