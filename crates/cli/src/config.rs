@@ -3,12 +3,16 @@
 //! one before.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use dailypapers_domain::FeedTimeZone;
 use dailypapers_ingest::live;
 use dailypapers_store::StoreUrl;
+use dailypapers_web::forwarded::{PublicUrl, TrustedProxies};
 use serde::Deserialize;
+
+use crate::connections::Timeouts;
 
 /// Everything that can be configured. See `dailypapers.example.toml`.
 #[derive(Clone, Debug, Deserialize)]
@@ -123,6 +127,20 @@ pub struct ServerConfig {
     pub site_name: String,
     /// Seconds the feed views are served from the response cache (0: off).
     pub cache_secs: f64,
+    /// The most responses the response cache holds.
+    pub cache_max_entries: usize,
+    /// The most bytes the response cache holds (keys, headers and bodies).
+    pub cache_max_bytes: usize,
+    /// The address the site is reached at (`https://papers.example.org`);
+    /// when set, absolute links use it and never the `Host` header.
+    pub public_url: Option<String>,
+    /// Addresses or CIDR blocks of the reverse proxies whose
+    /// `X-Forwarded-*` headers are believed.
+    pub trusted_proxies: Vec<String>,
+    /// Seconds a client has to send a request's head (0: no limit).
+    pub header_timeout_secs: f64,
+    /// Seconds a connection may go without a byte either way (0: no limit).
+    pub idle_timeout_secs: f64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -165,6 +183,12 @@ impl Default for ServerConfig {
             addr: "127.0.0.1:8080".into(),
             site_name: "Daily Papers".into(),
             cache_secs: 2.0,
+            cache_max_entries: dailypapers_web::cache::MAX_ENTRIES,
+            cache_max_bytes: dailypapers_web::cache::MAX_BYTES,
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            header_timeout_secs: 10.0,
+            idle_timeout_secs: 60.0,
         }
     }
 }
@@ -224,6 +248,37 @@ impl Config {
                 .parse()
                 .with_context(|| format!("DAILYPAPERS_CACHE_SECS={v:?} is not a number"))?;
         }
+        if let Some(v) = var("DAILYPAPERS_CACHE_MAX_ENTRIES") {
+            self.server.cache_max_entries = v.parse().with_context(|| {
+                format!("DAILYPAPERS_CACHE_MAX_ENTRIES={v:?} is not a whole number")
+            })?;
+        }
+        if let Some(v) = var("DAILYPAPERS_CACHE_MAX_BYTES") {
+            self.server.cache_max_bytes = v.parse().with_context(|| {
+                format!("DAILYPAPERS_CACHE_MAX_BYTES={v:?} is not a whole number of bytes")
+            })?;
+        }
+        if let Some(v) = var("DAILYPAPERS_PUBLIC_URL") {
+            self.server.public_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = var("DAILYPAPERS_TRUSTED_PROXIES") {
+            self.server.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        if let Some(v) = var("DAILYPAPERS_HEADER_TIMEOUT_SECS") {
+            self.server.header_timeout_secs = v.parse().with_context(|| {
+                format!("DAILYPAPERS_HEADER_TIMEOUT_SECS={v:?} is not a number")
+            })?;
+        }
+        if let Some(v) = var("DAILYPAPERS_IDLE_TIMEOUT_SECS") {
+            self.server.idle_timeout_secs = v
+                .parse()
+                .with_context(|| format!("DAILYPAPERS_IDLE_TIMEOUT_SECS={v:?} is not a number"))?;
+        }
         if let Some(v) = var("DAILYPAPERS_TIME_ZONE") {
             self.feed.time_zone = v;
         }
@@ -265,6 +320,9 @@ impl Config {
         }
         self.time_zone()?;
         self.store_url()?;
+        self.server.public_url()?;
+        self.server.trusted_proxies()?;
+        self.server.timeouts()?;
         Ok(())
     }
 
@@ -300,6 +358,35 @@ fn parse_bool(name: &str, v: &str) -> Result<bool> {
     }
 }
 
+impl ServerConfig {
+    /// `public_url`, validated.
+    pub fn public_url(&self) -> Result<Option<PublicUrl>> {
+        self.public_url
+            .as_deref()
+            .map(|url| url.parse().context("server.public_url"))
+            .transpose()
+    }
+
+    /// `trusted_proxies`, validated.
+    pub fn trusted_proxies(&self) -> Result<TrustedProxies> {
+        TrustedProxies::parse(&self.trusted_proxies).context("server.trusted_proxies")
+    }
+
+    /// The connection timeouts; zero turns one off.
+    pub fn timeouts(&self) -> Result<Timeouts> {
+        let secs = |name: &str, v: f64| -> Result<Option<Duration>> {
+            let d = Duration::try_from_secs_f64(v).with_context(|| {
+                format!("server.{name} must be a non-negative number of seconds, not {v}")
+            })?;
+            Ok(Some(d).filter(|d| !d.is_zero()))
+        };
+        Ok(Timeouts {
+            header: secs("header_timeout_secs", self.header_timeout_secs)?,
+            idle: secs("idle_timeout_secs", self.idle_timeout_secs)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +415,80 @@ mod tests {
         assert_eq!(c.sources.arxiv_api_url, d.sources.arxiv_api_url);
         assert_eq!(c.sources.arxiv_interval_secs, d.sources.arxiv_interval_secs);
         assert_eq!(c.server.cache_secs, d.server.cache_secs);
+        assert_eq!(c.server.cache_max_entries, d.server.cache_max_entries);
+        assert_eq!(c.server.cache_max_bytes, d.server.cache_max_bytes);
+        assert_eq!(c.server.public_url, d.server.public_url);
+        assert_eq!(c.server.trusted_proxies, d.server.trusted_proxies);
+        assert_eq!(c.server.header_timeout_secs, d.server.header_timeout_secs);
+        assert_eq!(c.server.idle_timeout_secs, d.server.idle_timeout_secs);
+        // The commented settings are valid too.
+        let uncommented: String = text
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|l| l.contains(" = "))
+                    .unwrap_or(l)
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let c: Config = toml::from_str(&uncommented).unwrap();
+        assert!(c.server.public_url().unwrap().is_some());
+        assert!(!c.server.trusted_proxies().unwrap().is_empty());
+    }
+
+    #[test]
+    fn server_limits_come_from_the_environment_and_are_checked() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let mut c = Config::default();
+        c.apply_env(env(&[
+            ("DAILYPAPERS_CACHE_MAX_ENTRIES", "10"),
+            ("DAILYPAPERS_CACHE_MAX_BYTES", "8388608"),
+            ("DAILYPAPERS_PUBLIC_URL", "https://papers.example.org/"),
+            ("DAILYPAPERS_TRUSTED_PROXIES", "10.0.0.0/8, ::1,"),
+            ("DAILYPAPERS_HEADER_TIMEOUT_SECS", "2"),
+            ("DAILYPAPERS_IDLE_TIMEOUT_SECS", "0"),
+        ]))
+        .unwrap();
+        assert_eq!(c.server.cache_max_entries, 10);
+        assert_eq!(c.server.cache_max_bytes, 8 << 20);
+        assert_eq!(
+            c.server.public_url().unwrap().unwrap().as_str(),
+            "https://papers.example.org"
+        );
+        assert_eq!(c.server.trusted_proxies, ["10.0.0.0/8", "::1"]);
+        let t = c.server.timeouts().unwrap();
+        assert_eq!((t.header, t.idle), (Some(Duration::from_secs(2)), None));
+        for (name, value, says) in [
+            (
+                "DAILYPAPERS_PUBLIC_URL",
+                "papers.example.org",
+                "server.public_url",
+            ),
+            ("DAILYPAPERS_TRUSTED_PROXIES", "proxy.local", "proxy.local"),
+            (
+                "DAILYPAPERS_HEADER_TIMEOUT_SECS",
+                "-1",
+                "header_timeout_secs",
+            ),
+            (
+                "DAILYPAPERS_CACHE_MAX_BYTES",
+                "64MiB",
+                "DAILYPAPERS_CACHE_MAX_BYTES",
+            ),
+        ] {
+            let mut c = Config::default();
+            let e = c
+                .apply_env(|k| (k == name).then(|| value.to_string()))
+                .unwrap_err();
+            assert!(format!("{e:#}").contains(says), "{name}: {e:#}");
+        }
     }
 
     #[test]

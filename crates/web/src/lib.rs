@@ -7,8 +7,14 @@
 //! [`SearchEngine`] once or twice, and render — HTML with askama templates compiled into the binary,
 //! JSON with serde in the shapes the official `huggingface_hub` client reads.
 //!
+//! The feed views go through a bounded response cache keyed by their parsed
+//! parameters ([`cache`]); absolute links use the configured public URL, or
+//! a validated `Host`, and forwarded headers only from trusted proxies
+//! ([`forwarded`]); `/metrics` shows the cache's figures ([`metrics`]).
+//!
 //! Each request is logged through `tracing` under the `tower_http` target:
-//! a `request` span with the method and address, and, when the response is
+//! a `request` span with the method, the address and the client's address
+//! (when the server recorded the peer), and, when the response is
 //! sent, a "finished processing request" event with its status and latency
 //! (in µs), both at DEBUG, so that the default filter
 //! (`info,sqlx=warn,tower_http=info`) skips them at almost no cost. Turn them
@@ -43,6 +49,7 @@ pub mod api;
 mod assets;
 pub mod cache;
 pub mod error;
+pub mod forwarded;
 pub mod metrics;
 pub mod pages;
 pub mod routes;
@@ -65,6 +72,16 @@ pub struct WebConfig {
     /// How long the feed views are served from the response cache; zero
     /// turns the cache off.
     pub cache_for: std::time::Duration,
+    /// The most responses the cache keeps ([`cache::MAX_ENTRIES`] by default).
+    pub cache_max_entries: usize,
+    /// The most bytes the cache keeps, keys, headers and bodies counted
+    /// ([`cache::MAX_BYTES`] by default).
+    pub cache_max_bytes: usize,
+    /// Where the site is reached, for absolute links; when set, the `Host`
+    /// header is never used (see [`forwarded`]).
+    pub public_url: Option<forwarded::PublicUrl>,
+    /// The peers whose `X-Forwarded-*` headers are believed (none by default).
+    pub trusted_proxies: forwarded::TrustedProxies,
 }
 
 impl Default for WebConfig {
@@ -74,6 +91,10 @@ impl Default for WebConfig {
             site_name: "Daily Papers".to_string(),
             page_size: 50,
             cache_for: cache::FRESH_FOR,
+            cache_max_entries: cache::MAX_ENTRIES,
+            cache_max_bytes: cache::MAX_BYTES,
+            public_url: None,
+            trusted_proxies: forwarded::TrustedProxies::default(),
         }
     }
 }

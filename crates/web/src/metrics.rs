@@ -9,7 +9,8 @@
 //! cache size) are read when `/metrics` is scraped. The exporter is
 //! `metrics-exporter-prometheus`, installed once per process.
 
-use std::sync::OnceLock;
+use std::fmt::Write;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -18,6 +19,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use crate::cache::ResponseCache;
 use crate::{AppError, AppState};
 
 /// Latency buckets, in seconds: from a cached page to a slow search.
@@ -61,8 +63,12 @@ pub async fn record(request: Request, next: Next) -> Response {
     response
 }
 
-/// `GET /metrics`.
-pub async fn show(State(state): State<AppState>) -> Result<Response, AppError> {
+/// `GET /metrics`: the exporter's figures, then those of this router's
+/// response cache (kept per router, so they are exact for it).
+pub async fn show(
+    State(state): State<AppState>,
+    cache: Option<Arc<ResponseCache>>,
+) -> Result<Response, AppError> {
     let handle = handle();
     // Gauges read now.
     if let Ok(status) = crate::status::gather(&state).await {
@@ -91,10 +97,71 @@ pub async fn show(State(state): State<AppState>) -> Result<Response, AppError> {
         metrics::gauge!("dailypapers_store_pool_connections", "pool" => pool.name, "state" => "max")
             .set(f64::from(pool.max));
     }
-    let mut res = handle.render().into_response();
+    let mut text = handle.render();
+    text.push_str(&cache_figures(cache));
+    let mut res = text.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     Ok(res)
+}
+
+/// The response cache's entries and bytes against their caps, and its hits,
+/// misses and evictions since the start (all zero with the cache off).
+fn cache_figures(cache: Option<Arc<ResponseCache>>) -> String {
+    let s = cache.map(|c| c.stats()).unwrap_or_default();
+    let figures: [(&str, &str, &str, u64); 7] = [
+        (
+            "entries",
+            "gauge",
+            "Responses held by the response cache.",
+            s.entries as u64,
+        ),
+        (
+            "bytes",
+            "gauge",
+            "Bytes held by the response cache: keys, headers and bodies.",
+            s.bytes as u64,
+        ),
+        (
+            "max_entries",
+            "gauge",
+            "The most responses the cache holds.",
+            s.max_entries as u64,
+        ),
+        (
+            "max_bytes",
+            "gauge",
+            "The most bytes the cache holds.",
+            s.max_bytes as u64,
+        ),
+        (
+            "hits_total",
+            "counter",
+            "Requests answered from the response cache.",
+            s.hits,
+        ),
+        (
+            "misses_total",
+            "counter",
+            "Cacheable requests that were built anew.",
+            s.misses,
+        ),
+        (
+            "evictions_total",
+            "counter",
+            "Responses dropped to make room.",
+            s.evictions,
+        ),
+    ];
+    let mut body = String::new();
+    for (name, kind, help, value) in figures {
+        let name = format!("dailypapers_response_cache_{name}");
+        let _ = writeln!(
+            body,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    }
+    body
 }

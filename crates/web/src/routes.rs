@@ -22,14 +22,16 @@
 //!
 //! Anything else is a 404: an HTML page, or JSON under `/api`. The feed
 //! pages and `/api/daily_papers` go through a short response cache
-//! ([`crate::cache`], `WebConfig::cache_for`, 2 s by default). Every request is logged at DEBUG (method, address,
-//! status, latency) under the `tower_http` target; see the crate docs.
+//! ([`crate::cache`], `WebConfig::cache_for`, 2 s by default), each under a
+//! key made from its parsed parameters. Every request is logged at DEBUG
+//! (method, address, client, status, latency) under the `tower_http`
+//! target; see the crate docs.
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Request, StatusCode};
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 
 use std::sync::Arc;
 
@@ -37,29 +39,44 @@ use tower_http::LatencyUnit;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::{
-    DefaultMakeSpan, DefaultOnBodyChunk, DefaultOnEos, DefaultOnFailure, DefaultOnResponse,
-    TraceLayer,
+    DefaultOnBodyChunk, DefaultOnEos, DefaultOnFailure, DefaultOnResponse, MakeSpan, TraceLayer,
 };
-use tracing::Level;
+use tracing::{Level, Span};
 
-use crate::cache::{ResponseCache, micro_cache};
-use crate::{AppState, api, assets, error, metrics, pages};
+use crate::cache::{CacheKey, Cached, ResponseCache, micro_cache};
+use crate::forwarded::{client_ip, peer};
+use crate::{AppState, WebConfig, api, assets, error, metrics, pages};
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let mut cached = Router::new()
-        .route("/", get(pages::feed::front))
-        .route("/week/{week}", get(pages::feed::week))
-        .route("/month/{month}", get(pages::feed::month))
-        .route("/api/daily_papers", get(api::daily_papers::list));
-    if !state.config.cache_for.is_zero() {
-        cached = cached.route_layer(middleware::from_fn_with_state(
-            Arc::new(ResponseCache::new(state.config.cache_for)),
+    let cache = (!state.config.cache_for.is_zero())
+        .then(|| Arc::new(ResponseCache::configured(&state.config)));
+    let config = state.config.clone();
+    let cached = |route: MethodRouter<AppState>, key: CacheKey| match &cache {
+        Some(cache) => route.route_layer(middleware::from_fn_with_state(
+            Cached {
+                cache: cache.clone(),
+                config: config.clone(),
+                key,
+            },
             micro_cache,
-        ));
-    }
+        )),
+        None => route,
+    };
     Router::new()
-        .merge(cached)
+        .route("/", cached(get(pages::feed::front), pages::feed::front_key))
+        .route(
+            "/week/{week}",
+            cached(get(pages::feed::week), pages::feed::week_key),
+        )
+        .route(
+            "/month/{month}",
+            cached(get(pages::feed::month), pages::feed::month_key),
+        )
+        .route(
+            "/api/daily_papers",
+            cached(get(api::daily_papers::list), api::daily_papers::cache_key),
+        )
         .route("/week", get(pages::feed::latest_week))
         .route("/month", get(pages::feed::latest_month))
         .route("/papers/{*id}", get(pages::paper::show))
@@ -72,7 +89,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/papers/{*id}", get(api::papers::show))
         .route("/api/status", get(api::status::show))
         .route("/admin/status", get(pages::admin::status_page))
-        .route("/metrics", get(metrics::show))
+        .route(
+            "/metrics",
+            get({
+                let cache = cache.clone();
+                move |state: State<AppState>| metrics::show(state, cache)
+            }),
+        )
         .fallback(error::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -80,18 +103,44 @@ pub fn router(state: AppState) -> Router {
         ))
         // Compresses what the response cache has not already compressed.
         .layer(CompressionLayer::new().gzip(true))
-        .layer(request_log())
+        .layer(request_log(state.config.clone()))
         .route_layer(middleware::from_fn(metrics::record))
         .with_state(state)
 }
 
-/// Logs each request: a `request` span (method, URI, HTTP version) and, when
-/// the response is sent, its status and latency, both at DEBUG under the
-/// `tower_http` target, so the default `info` filter skips them for free;
-/// server errors (5xx) are logged at ERROR.
-fn request_log() -> TraceLayer<
+/// The `request` span of each request: method, URI, HTTP version and the
+/// client's address (see [`crate::forwarded::client_ip`]), when known.
+#[derive(Clone)]
+struct RequestSpan(Arc<WebConfig>);
+
+impl<B> MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, req: &Request<B>) -> Span {
+        let span = tracing::debug_span!(
+            target: "tower_http::trace::make_span",
+            "request",
+            method = %req.method(),
+            uri = %req.uri(),
+            version = ?req.version(),
+            client = tracing::field::Empty,
+        );
+        if !span.is_disabled()
+            && let Some(ip) = client_ip(&self.0, req.headers(), peer(req.extensions()))
+        {
+            span.record("client", tracing::field::display(ip));
+        }
+        span
+    }
+}
+
+/// Logs each request: a `request` span (method, URI, HTTP version, client)
+/// and, when the response is sent, its status and latency, both at DEBUG
+/// under the `tower_http` target, so the default `info` filter skips them
+/// for free; server errors (5xx) are logged at ERROR.
+fn request_log(
+    config: Arc<WebConfig>,
+) -> TraceLayer<
     SharedClassifier<ServerErrorsAsFailures>,
-    DefaultMakeSpan,
+    RequestSpan,
     (),
     DefaultOnResponse,
     DefaultOnBodyChunk,
@@ -99,7 +148,7 @@ fn request_log() -> TraceLayer<
     DefaultOnFailure,
 > {
     TraceLayer::new_for_http()
-        .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+        .make_span_with(RequestSpan(config))
         .on_request(())
         .on_response(
             DefaultOnResponse::new()

@@ -1,6 +1,11 @@
 //! `dailypapers serve`: open the store and the search indexes, keep the
 //! indexes up with the store in the background (indexing, embedding), run
 //! the ingestion schedule, and serve the site until Ctrl-C or SIGTERM.
+//!
+//! The server closes connections that send their request head too slowly
+//! or move no byte for too long ([`crate::connections`]), and raises the
+//! soft limit on open files to the hard limit first (logged), since every
+//! connection and every index segment holds a file descriptor.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,6 +25,9 @@ pub struct Args {
 
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let addr = args.addr.unwrap_or_else(|| config.server.addr.clone());
+    let web = web_config(config)?;
+    let timeouts = config.server.timeouts()?;
+    raise_file_limit();
     let store = super::open_store(config).await?;
     let search = super::search::open_engine(config, store.clone())?;
     match search.semantic_unavailable() {
@@ -56,13 +64,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let state = AppState {
         store: store.clone(),
         search: search.clone(),
-        config: Arc::new(WebConfig {
-            time_zone: config.time_zone()?,
-            site_name: config.server.site_name.clone(),
-            cache_for: Duration::try_from_secs_f64(config.server.cache_secs)
-                .context("server.cache_secs must be a non-negative number of seconds")?,
-            ..WebConfig::default()
-        }),
+        config: Arc::new(web),
         ops: Arc::new(dailypapers_web::Ops {
             scheduler: scheduler.as_ref().map(|(s, _)| s.clone()),
         }),
@@ -75,10 +77,13 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         config.data_dir.display(),
         listener.local_addr()?
     );
-    axum::serve(listener, dailypapers_web::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")?;
+    crate::connections::serve(
+        listener,
+        dailypapers_web::router(state),
+        timeouts,
+        shutdown_signal(),
+    )
+    .await;
     search.stop();
     let _ = stop_tx.send(true);
     if let Err(e) = background.await {
@@ -91,6 +96,31 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the web crate is told: the feed's zone, the site's name and
+/// address, the response cache's lifetime and caps, the trusted proxies.
+fn web_config(config: &Config) -> Result<WebConfig> {
+    let server = &config.server;
+    Ok(WebConfig {
+        time_zone: config.time_zone()?,
+        site_name: server.site_name.clone(),
+        cache_for: Duration::try_from_secs_f64(server.cache_secs)
+            .context("server.cache_secs must be a non-negative number of seconds")?,
+        cache_max_entries: server.cache_max_entries,
+        cache_max_bytes: server.cache_max_bytes,
+        public_url: server.public_url()?,
+        trusted_proxies: server.trusted_proxies()?,
+        ..WebConfig::default()
+    })
+}
+
+/// Raises the soft limit on open files to the hard limit, and logs it.
+fn raise_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open files allowed"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the limit on open files"),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what service managers send), so in-flight

@@ -3,6 +3,14 @@
 //! when a next page has listings (one more row than the page is read to
 //! know).
 //!
+//! The response is a function of the parsed request alone (and of the
+//! origin of the `Link`, see [`crate::forwarded`]): the link carries the
+//! request's parameters in their canonical form ([`DailyRequest::query`]),
+//! which is also the response cache's key, so a request with its
+//! parameters in another order, spelt otherwise, or with parameters this
+//! route does not know (ignored, as upstream ignores them, so that every
+//! client keeps working) is the same cache entry.
+//!
 //! Order: `sort=publishedAt` is the newest listing first, by the item's own
 //! `publishedAt` (what the official client shows as its submission time);
 //! `sort=trending` is,
@@ -12,8 +20,8 @@
 //! first.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use dailypapers_domain::{FeedSort, Period};
 use dailypapers_store::FeedQuery;
@@ -22,7 +30,8 @@ use serde::Deserialize;
 use super::hf_json::HfDailyPaper;
 use super::{int_param, json, non_empty};
 use crate::cache::FEED_CACHE;
-use crate::{AppError, AppState};
+use crate::forwarded::{LinkBase, origin, peer};
+use crate::{AppError, AppState, WebConfig};
 
 /// The largest `limit` accepted.
 pub const MAX_LIMIT: u64 = 100;
@@ -114,6 +123,38 @@ impl DailyRequest {
         })
     }
 
+    /// The canonical query string of this request's page `page`: `p`
+    /// always, then `limit` unless it is the default, the period, the
+    /// submitter, and `sort` unless it is the default for the period.
+    pub fn query(&self, page: u64, default_limit: u64) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("p", &page.to_string());
+        if self.limit != default_limit.clamp(1, MAX_LIMIT) {
+            query.append_pair("limit", &self.limit.to_string());
+        }
+        if let Some(period) = &self.period {
+            let name = match period {
+                Period::Day(_) => "date",
+                Period::Week(_) => "week",
+                Period::Month { .. } => "month",
+            };
+            query.append_pair(name, &period.to_string());
+        }
+        if let Some(submitter) = &self.submitter {
+            query.append_pair("submitter", submitter);
+        }
+        match (self.sort, self.period.is_some()) {
+            (FeedSort::Published, _) => {
+                query.append_pair("sort", "publishedAt");
+            }
+            (FeedSort::Upvotes, false) => {
+                query.append_pair("sort", "trending");
+            }
+            _ => {}
+        }
+        query.finish()
+    }
+
     /// The page's listings and one more, which tells whether a next page exists.
     fn feed_query(&self) -> FeedQuery {
         FeedQuery {
@@ -130,11 +171,12 @@ impl DailyRequest {
 /// `GET /api/daily_papers`.
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    LinkBase(base): LinkBase,
     params: Result<Query<DailyParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(params) = params?;
-    let req = DailyRequest::parse(&params, state.config.page_size)?;
+    let default_limit = state.config.page_size;
+    let req = DailyRequest::parse(&params, default_limit)?;
     let mut listings = state.store.feed(&req.feed_query()).await?;
     let more = listings.len() as u64 > req.limit;
     listings.truncate(req.limit as usize);
@@ -142,53 +184,27 @@ pub async fn list(
     let mut res = json(&body)?;
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(FEED_CACHE));
-    let link = more.then(|| next_link(&headers, &params, req.page + 1));
-    if let Some(link) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        h.insert(header::LINK, link);
+    if more {
+        let next = req.query(req.page + 1, default_limit);
+        let link = format!("<{base}/api/daily_papers?{next}>; rel=\"next\"");
+        if let Ok(link) = HeaderValue::from_str(&link) {
+            h.insert(header::LINK, link);
+        }
     }
     Ok(res)
 }
 
-/// `<http://HOST/api/daily_papers?p=N&…>; rel="next"`, with the request's other parameters.
-fn next_link(headers: &HeaderMap, params: &DailyParams, next_page: u64) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.append_pair("p", &next_page.to_string());
-    for (name, value) in [
-        ("limit", &params.limit),
-        ("date", &params.date),
-        ("week", &params.week),
-        ("month", &params.month),
-        ("submitter", &params.submitter),
-        ("sort", &params.sort),
-    ] {
-        if let Some(v) = non_empty(value.as_deref()) {
-            query.append_pair(name, v);
-        }
-    }
-    format!(
-        "<{}/api/daily_papers?{}>; rel=\"next\"",
-        origin(headers),
-        query.finish()
-    )
-}
-
-/// `scheme://host` of the request, from its `Host` (and `X-Forwarded-Proto`) header.
-pub fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
+/// The response cache's key of a request: the canonical address of its
+/// page, from the origin its `Link` would name; `None` when the parameters
+/// do not parse.
+pub fn cache_key(req: &Request, config: &WebConfig) -> Option<String> {
+    let Query(params) = Query::<DailyParams>::try_from_uri(req.uri()).ok()?;
+    let daily = DailyRequest::parse(&params, config.page_size).ok()?;
+    let base = origin(config, req.headers(), peer(req.extensions()));
+    Some(format!(
+        "{base}/api/daily_papers?{}",
+        daily.query(daily.page, config.page_size)
+    ))
 }
 
 #[cfg(test)]
@@ -258,15 +274,83 @@ mod tests {
         assert!(err(&[("sort", "random")]).contains("publishedAt or trending"));
     }
 
+    fn key(uri: &str, host: &str, config: &WebConfig) -> Option<String> {
+        let req = axum::http::Request::get(uri)
+            .header(header::HOST, host)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        cache_key(&req, config)
+    }
+
     #[test]
-    fn origins_come_from_a_sane_host_header() {
-        let mut h = HeaderMap::new();
-        assert_eq!(origin(&h), "http://localhost");
-        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert_eq!(origin(&h), "http://127.0.0.1:8080");
-        h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
-        assert_eq!(origin(&h), "https://127.0.0.1:8080");
-        h.insert(header::HOST, HeaderValue::from_static("evil>host"));
-        assert_eq!(origin(&h), "https://localhost");
+    fn one_page_has_one_cache_key_whatever_the_spelling() {
+        let c = WebConfig::default();
+        let k = |uri: &str| key(uri, "h:8080", &c);
+        let canonical = Some(
+            "http://h:8080/api/daily_papers?p=1&limit=5&date=2025-12-01&submitter=ak&sort=publishedAt"
+                .to_string(),
+        );
+        for uri in [
+            "/api/daily_papers?p=1&limit=5&date=2025-12-01&submitter=ak&sort=publishedAt",
+            "/api/daily_papers?sort=publishedAt&submitter=ak&date=2025-12-01&limit=5&p=1",
+            "/api/daily_papers?limit=05&p=01&date=%202025-12-01&submitter=ak%20&sort=publishedAt",
+            "/api/daily_papers?p=1&limit=5&date=2025-12-01&submitter=ak&sort=publishedAt&junk=1&x=%FF",
+            "/api/daily_papers?week=&p=1&limit=5&date=2025-12-01&submitter=ak&sort=publishedAt",
+        ] {
+            assert_eq!(k(uri), canonical, "{uri}");
+        }
+        // Defaults are left out, or written once.
+        for uri in [
+            "/api/daily_papers",
+            "/api/daily_papers?p=0",
+            "/api/daily_papers?limit=50&utm_source=x",
+            "/api/daily_papers?p=&limit=&sort=",
+        ] {
+            assert_eq!(
+                k(uri).as_deref(),
+                Some("http://h:8080/api/daily_papers?p=0"),
+                "{uri}"
+            );
+        }
+        assert_eq!(
+            k("/api/daily_papers?date=2025-12-01&sort=trending").as_deref(),
+            Some("http://h:8080/api/daily_papers?p=0&date=2025-12-01"),
+            "upvotes are a period's default order"
+        );
+        assert_eq!(
+            k("/api/daily_papers?sort=trending").as_deref(),
+            Some("http://h:8080/api/daily_papers?p=0&sort=trending")
+        );
+        // What the handler refuses is not cached.
+        for uri in [
+            "/api/daily_papers?p=-1",
+            "/api/daily_papers?limit=1000",
+            "/api/daily_papers?date=2025-12-01&week=2025-W49",
+            "/api/daily_papers?p=1&p=2",
+        ] {
+            assert_eq!(k(uri), None, "{uri}");
+        }
+    }
+
+    #[test]
+    fn the_host_is_part_of_the_key_only_without_a_public_url() {
+        let c = WebConfig::default();
+        assert_ne!(
+            key("/api/daily_papers", "a", &c),
+            key("/api/daily_papers", "b", &c)
+        );
+        let c = WebConfig {
+            public_url: Some("https://papers.example.org".parse().unwrap()),
+            ..WebConfig::default()
+        };
+        let k = key("/api/daily_papers?week=2025-W49", "a", &c);
+        assert_eq!(
+            k,
+            key("/api/daily_papers?week=2025-W49", "evil.example", &c)
+        );
+        assert_eq!(
+            k.as_deref(),
+            Some("https://papers.example.org/api/daily_papers?p=0&week=2025-W49")
+        );
     }
 }

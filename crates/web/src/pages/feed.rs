@@ -4,10 +4,15 @@
 //! empty periods (it leads to the period of the nearest feed day before or
 //! after). Also the welcome page of an empty instance and the 404 page of an
 //! empty period, which links the nearest feed days.
+//!
+//! Each page's response cache key ([`front_key`], [`week_key`],
+//! [`month_key`]) is the canonical address of the period it shows: other
+//! query parameters (`utm_source`, `fbclid` and the like, which shared links
+//! carry) are ignored and not part of it.
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +24,7 @@ use serde::Deserialize;
 use super::html_cached;
 use crate::cache::FEED_CACHE;
 use crate::view::{Card, Layout, Nav, period_href, plural};
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, WebConfig};
 
 /// At most this many papers are shown on one period's page.
 pub const MAX_PAPERS_PER_PAGE: u64 = 500;
@@ -43,6 +48,28 @@ pub async fn front(
         },
     };
     render_period(&state, period).await
+}
+
+/// The cache key of `GET /`: `/` for the latest day, else the day's own
+/// address; `None` for a date that does not parse.
+pub fn front_key(req: &Request, _: &WebConfig) -> Option<String> {
+    let Query(params) = Query::<FrontParams>::try_from_uri(req.uri()).ok()?;
+    match params.date.as_deref().map(str::trim) {
+        Some(date) if !date.is_empty() => Some(period_href(&Period::parse_day(date).ok()?)),
+        _ => Some("/".to_string()),
+    }
+}
+
+/// The cache key of `GET /week/{YYYY-Www}`: the week's canonical address.
+pub fn week_key(req: &Request, _: &WebConfig) -> Option<String> {
+    let week = req.uri().path().strip_prefix("/week/")?;
+    Some(period_href(&Period::parse_week(week).ok()?))
+}
+
+/// The cache key of `GET /month/{YYYY-MM}`: the month's canonical address.
+pub fn month_key(req: &Request, _: &WebConfig) -> Option<String> {
+    let month = req.uri().path().strip_prefix("/month/")?;
+    Some(period_href(&Period::parse_month(month).ok()?))
 }
 
 /// `GET /week/{YYYY-Www}`.
@@ -241,4 +268,52 @@ fn welcome(state: &AppState) -> Result<Response, AppError> {
         layout: Layout::new(state, "Welcome", Nav::latest()),
     };
     Ok(axum::response::Html(page.render()?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(f: crate::cache::CacheKey, uri: &str, host: &str) -> Option<String> {
+        let req = axum::http::Request::get(uri)
+            .header(header::HOST, host)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        f(&req, &WebConfig::default())
+    }
+
+    #[test]
+    fn a_page_is_cached_under_its_period_whatever_else_is_asked() {
+        for uri in ["/", "/?utm_source=x", "/?date=", "/?fbclid=1&date=%20"] {
+            assert_eq!(key(front_key, uri, "a").as_deref(), Some("/"), "{uri}");
+        }
+        for uri in [
+            "/?date=2025-12-01",
+            "/?x=1&date=2025-12-01&y=2",
+            "/?date=%202025-12-01",
+        ] {
+            assert_eq!(
+                key(front_key, uri, "a").as_deref(),
+                Some("/?date=2025-12-01"),
+                "{uri}"
+            );
+        }
+        assert_eq!(key(front_key, "/?date=2025-13-01", "a"), None);
+        assert_eq!(key(front_key, "/?date=a&date=b", "a"), None);
+        assert_eq!(
+            key(week_key, "/week/2025-W49?junk=1", "a").as_deref(),
+            Some("/week/2025-W49")
+        );
+        assert_eq!(key(week_key, "/week/2025-W60", "a"), None);
+        assert_eq!(
+            key(month_key, "/month/2025-12?junk=1", "a").as_deref(),
+            Some("/month/2025-12")
+        );
+        assert_eq!(key(month_key, "/month/nope", "a"), None);
+        // Pages hold no absolute link, so the host is never part of the key.
+        assert_eq!(
+            key(front_key, "/", "a"),
+            key(front_key, "/", "evil.example")
+        );
+    }
 }
