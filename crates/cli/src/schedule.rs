@@ -109,6 +109,53 @@ fn job(e: &ScheduleEntry, sources: &LiveSources) -> Result<Job> {
     })
 }
 
+/// Starts the configured schedule beside `serve`, unless `jobs.enabled` is
+/// off or the schedule is empty; the scheduler stops when `stop` says so.
+pub fn start(
+    config: &crate::config::Config,
+    store: Arc<dyn dailypapers_store::Store>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<
+    Option<(
+        Arc<dailypapers_jobs::Scheduler>,
+        tokio::task::JoinHandle<()>,
+    )>,
+> {
+    use anyhow::Context;
+    if !config.jobs.enabled {
+        tracing::info!("the schedule is off (jobs.enabled = false)");
+        return Ok(None);
+    }
+    let jobs = jobs(&config.schedule(), &crate::commands::live::sources(config)?)?;
+    if jobs.is_empty() {
+        return Ok(None);
+    }
+    let options = dailypapers_jobs::SchedulerOptions {
+        lease_ttl: std::time::Duration::try_from_secs_f64(config.jobs.lease_secs)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .context("jobs.lease_secs must be a positive number of seconds")?,
+        tick: std::time::Duration::try_from_secs_f64(config.jobs.tick_secs)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .context("jobs.tick_secs must be a positive number of seconds")?,
+        ..dailypapers_jobs::SchedulerOptions::default()
+    };
+    for job in &jobs {
+        tracing::info!(job = %job.name, when = %job.when, what = %job.task.describe(), "scheduled");
+    }
+    let scheduler = Arc::new(dailypapers_jobs::Scheduler::new(
+        store,
+        jobs,
+        config.time_zone()?.tz(),
+        options,
+    ));
+    let handle = tokio::spawn(scheduler.clone().run(async move {
+        let _ = stop.wait_for(|s| *s).await;
+    }));
+    Ok(Some((scheduler, handle)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,51 +220,4 @@ mod tests {
         let e = err("[[schedule]]\nsource = \"oai\"\nat = \"6 o'clock\"\n");
         assert!(e.contains("HH:MM"), "{e}");
     }
-}
-
-/// Starts the configured schedule beside `serve`, unless `jobs.enabled` is
-/// off or the schedule is empty; the scheduler stops when `stop` says so.
-pub fn start(
-    config: &crate::config::Config,
-    store: Arc<dyn dailypapers_store::Store>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> Result<
-    Option<(
-        Arc<dailypapers_jobs::Scheduler>,
-        tokio::task::JoinHandle<()>,
-    )>,
-> {
-    use anyhow::Context;
-    if !config.jobs.enabled {
-        tracing::info!("the schedule is off (jobs.enabled = false)");
-        return Ok(None);
-    }
-    let jobs = jobs(&config.schedule(), &crate::commands::live::sources(config)?)?;
-    if jobs.is_empty() {
-        return Ok(None);
-    }
-    let options = dailypapers_jobs::SchedulerOptions {
-        lease_ttl: std::time::Duration::try_from_secs_f64(config.jobs.lease_secs)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .context("jobs.lease_secs must be a positive number of seconds")?,
-        tick: std::time::Duration::try_from_secs_f64(config.jobs.tick_secs)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .context("jobs.tick_secs must be a positive number of seconds")?,
-        ..dailypapers_jobs::SchedulerOptions::default()
-    };
-    for job in &jobs {
-        tracing::info!(job = %job.name, when = %job.when, what = %job.task.describe(), "scheduled");
-    }
-    let scheduler = Arc::new(dailypapers_jobs::Scheduler::new(
-        store,
-        jobs,
-        config.time_zone()?.tz(),
-        options,
-    ));
-    let handle = tokio::spawn(scheduler.clone().run(async move {
-        let _ = stop.wait_for(|s| *s).await;
-    }));
-    Ok(Some((scheduler, handle)))
 }

@@ -97,7 +97,7 @@ fn a_backup_during_an_import_holds_whole_batches_and_serves_the_same_feed() {
     });
     let from_snapshot = papers - before;
     assert!(
-        from_snapshot % BATCH == 0 && from_snapshot < records,
+        from_snapshot.is_multiple_of(BATCH) && from_snapshot < records,
         "the copy holds {from_snapshot} snapshot papers: not whole batches of {BATCH}, or not taken during the import"
     );
     eprintln!(

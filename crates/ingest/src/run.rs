@@ -98,7 +98,7 @@ impl LiveSources {
         let api = HfDailyApi::new(
             self.client(HF_INTERVAL)?,
             self.endpoints.hf_daily_papers.clone(),
-            self.time_zone.clone(),
+            self.time_zone,
         );
         let mut pager = api.fetch_daily(date);
         Ok(drain(store, progress, &mut pager).await?)

@@ -25,6 +25,7 @@ async fn app_with(config: WebConfig) -> TestApp {
         store: test.store.clone(),
         search: test.search.clone(),
         config: Arc::new(config),
+        ops: Default::default(),
     };
     TestApp {
         router: router(state),
