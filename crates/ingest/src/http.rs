@@ -141,6 +141,24 @@ impl ClientConfig {
 #[derive(Clone)]
 pub struct PoliteClient {
     inner: Arc<Inner>,
+    service_message: ServiceMessage,
+}
+
+/// Reads a service's own message out of an error body ("incorrect id
+/// format for abc"), if it has one. Each source passes its own, so this
+/// client knows no source's format.
+pub type ServiceMessage = fn(&str) -> Option<String>;
+
+/// The message of a JSON error body (`{"error": "…"}`), which most HTTP APIs
+/// send: the default [`ServiceMessage`].
+pub fn json_error_message(body: &str) -> Option<String> {
+    let head = body.get(..body.len().min(1000)).unwrap_or(body);
+    if !head.trim_start().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|json| json.get("error")?.as_str().map(str::to_string))
 }
 
 struct Inner {
@@ -189,7 +207,15 @@ impl PoliteClient {
                 clock,
                 slot: Mutex::new(None),
             }),
+            service_message: json_error_message,
         })
+    }
+
+    /// The same client (same connection and request slot), reading error
+    /// bodies with `read`.
+    pub fn with_service_message(mut self, read: ServiceMessage) -> Self {
+        self.service_message = read;
+        self
     }
 
     /// The `User-Agent` sent with every request.
@@ -305,7 +331,7 @@ impl PoliteClient {
         Attempt::Fail(FetchError::Status {
             url: url.to_string(),
             status,
-            message: service_message(&body),
+            message: (self.service_message)(&body),
             body: body.chars().take(BODY_EXCERPT_CHARS).collect(),
         })
     }
@@ -381,27 +407,6 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
             .to_std()
             .unwrap_or(Duration::ZERO),
     )
-}
-
-/// The service's own message in an error body, if it has one: an arXiv API
-/// error entry, an OAI-PMH `<error>`, or a JSON object's `error`.
-fn service_message(body: &str) -> Option<String> {
-    let head = body.get(..body.len().min(1000)).unwrap_or(body);
-    if head.contains("<feed") {
-        return match crate::arxiv_atom::parse(body) {
-            Err(SourceError::Service(message)) => Some(message),
-            _ => None,
-        };
-    }
-    if head.contains("<OAI-PMH") {
-        return crate::live::oai_harvest::oai_error(body).map(|e| e.to_string());
-    }
-    if head.trim_start().starts_with('{') {
-        return serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|json| json.get("error")?.as_str().map(str::to_string));
-    }
-    None
 }
 
 /// An error and its causes, one line: reqwest's own message is terse.

@@ -28,7 +28,10 @@ impl ArxivApi {
     /// An API client for the endpoint at `base` (normally
     /// [`ARXIV_API_URL`](super::ARXIV_API_URL)).
     pub fn new(client: PoliteClient, base: Url) -> Self {
-        ArxivApi { client, base }
+        ArxivApi {
+            client: client.with_service_message(service_message),
+            base,
+        }
     }
 
     /// Pages of the papers with these ids: one request per 100 ids
@@ -194,5 +197,17 @@ impl ArxivPager {
                 Ok(Some(page))
             }
         }
+    }
+}
+
+/// The message of an arXiv API error entry (sent with HTTP 400).
+fn service_message(body: &str) -> Option<String> {
+    let head = body.get(..body.len().min(1000)).unwrap_or(body);
+    if !head.contains("<feed") {
+        return crate::http::json_error_message(body);
+    }
+    match crate::arxiv_atom::parse(body) {
+        Err(crate::SourceError::Service(message)) => Some(message),
+        _ => None,
     }
 }

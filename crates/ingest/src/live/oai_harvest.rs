@@ -160,7 +160,7 @@ impl Harvester {
             None => Position::Start,
         };
         Ok(Harvester {
-            client,
+            client: client.with_service_message(service_message),
             base,
             store,
             harvest,
@@ -308,6 +308,16 @@ impl fmt::Display for OaiError {
         } else {
             write!(f, "{} ({})", self.message, self.code)
         }
+    }
+}
+
+/// The message of an OAI-PMH `<error>` answer (any other body: a JSON error).
+fn service_message(body: &str) -> Option<String> {
+    let head = body.get(..body.len().min(1000)).unwrap_or(body);
+    if head.contains("<OAI-PMH") {
+        oai_error(body).map(|e| e.to_string())
+    } else {
+        crate::http::json_error_message(body)
     }
 }
 
