@@ -30,6 +30,13 @@ impl Bar {
     }
 }
 
+/// A bar dropped before `finish` is cleared too (an import that failed).
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
 impl Progress for Bar {
     fn set_length(&self, total: u64) {
         self.0.set_length(total);

@@ -12,14 +12,16 @@
 //! bounded whatever the input: snapshot lines, XML text nodes, JSON documents
 //! and HTTP bodies are each read up to a limit. The [`import`]
 //! module batches listings into the store and counts what happened; the live
-//! clients fetch documents politely over HTTP, and [`run`] runs a live source
-//! to the end (for `dailypapers ingest` and the scheduler alike).
+//! clients fetch documents politely over HTTP, [`run`] runs a live source
+//! to the end (for `dailypapers ingest` and the scheduler alike), and
+//! [`files`] imports recorded files of any size in bounded memory.
 //!
 //! [`Listing`]: dailypapers_domain::Listing
 
 pub mod arxiv_atom;
 pub mod clock;
 mod error;
+pub mod files;
 pub mod hf_daily;
 pub mod http;
 pub mod import;

@@ -4,32 +4,24 @@
 //! Exit status: 0 when everything was imported, 3 when some records or files
 //! were rejected but others were imported, 1 when nothing could be imported.
 //!
-//! Memory stays bounded whatever the size of the input: snapshots and XML
-//! files (Atom, OAI-PMH) are streamed, and a JSON file is read whole only up
-//! to [`limits::DOCUMENT_BYTES`].
+//! The imports themselves are `dailypapers_ingest::files` (recorded files,
+//! streamed in bounded memory) and `dailypapers_ingest::run` (live sources);
+//! this module parses the arguments, shows a progress bar and reports.
 
-use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::NaiveDate;
-use dailypapers_domain::limits;
-use dailypapers_domain::{ArxivId, Listing, Period};
-use dailypapers_ingest::arxiv_atom::AtomReader;
+use dailypapers_domain::{ArxivId, Period};
+use dailypapers_ingest::files::{self, XmlKind};
 use dailypapers_ingest::live::Harvest;
-use dailypapers_ingest::oai::OaiReader;
-use dailypapers_ingest::snapshot::SnapshotReader;
-use dailypapers_ingest::{Importer, Progress, Rejected, SourceError, Summary};
-use dailypapers_ingest::{hf_daily, import::BATCH_BYTES};
+use dailypapers_ingest::{Summary, hf_daily};
 use dailypapers_store::Store;
 
 use crate::config::Config;
 use crate::progress::Bar;
-
-/// Listings per transaction when streaming large files.
-pub const STREAM_BATCH: usize = 2_000;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Source {
@@ -111,13 +103,20 @@ pub async fn run(config: &Config, source: Source) -> Result<ExitCode> {
     let store = super::open_store(config).await?;
     let summary = match source {
         Source::Arxiv(args) if !args.files.is_empty() => {
-            import_xml_files(store.clone(), &args.files, XmlKind::Atom).await?
+            files::import_xml_files(
+                store.clone(),
+                &args.files,
+                XmlKind::Atom,
+                &Bar::new("bytes"),
+            )
+            .await?
         }
         Source::Arxiv(args) => {
             super::live::arxiv(config, store.clone(), args.ids, args.query, args.max).await?
         }
         Source::Oai(args) if !args.files.is_empty() => {
-            import_xml_files(store.clone(), &args.files, XmlKind::Oai).await?
+            files::import_xml_files(store.clone(), &args.files, XmlKind::Oai, &Bar::new("bytes"))
+                .await?
         }
         Source::Oai(args) => {
             let harvest = Harvest {
@@ -136,7 +135,8 @@ pub async fn run(config: &Config, source: Source) -> Result<ExitCode> {
                     fallback_day: args.feed_day,
                     time_zone: config.time_zone()?,
                 };
-                import_documents(store.clone(), &args.files, |text| {
+                let bar = Bar::new("files");
+                files::import_documents(store.clone(), &args.files, &bar, |text| {
                     hf_daily::parse(text, &options)
                 })
                 .await?
@@ -171,204 +171,7 @@ pub fn report(summary: &Summary) -> ExitCode {
     }
 }
 
-/// Imports whole documents (one batch each): a document that cannot be read
-/// is rejected whole, and nothing from it is stored. A file over
-/// [`limits::DOCUMENT_BYTES`] is refused without being read.
-async fn import_documents(
-    store: Arc<dyn Store>,
-    files: &[PathBuf],
-    parse: impl Fn(&str) -> Result<Vec<Result<Listing, Rejected>>, SourceError>,
-) -> Result<Summary> {
-    let bar = Bar::new("files");
-    bar.set_length(files.len() as u64);
-    let mut importer = Importer::new(store, usize::MAX);
-    for file in files {
-        let origin = file.display().to_string();
-        bar.message(origin.clone());
-        match read_document(file) {
-            Err(e) => importer.reject_other(format!("{origin}: cannot read: {e}")),
-            Ok(Err(too_large)) => importer.reject_document(&origin, &too_large),
-            Ok(Ok(text)) => match parse(&text) {
-                Ok(records) => importer.push_document(&origin, records).await?,
-                Err(e) => importer.reject_document(&origin, &e),
-            },
-        }
-        bar.advance(1);
-    }
-    bar.finish();
-    Ok(importer.finish().await?)
-}
-
-/// A file's text, if it is not over [`limits::DOCUMENT_BYTES`] (read no
-/// further than that).
-fn read_document(file: &Path) -> std::io::Result<Result<String, SourceError>> {
-    let limit = limits::DOCUMENT_BYTES as u64;
-    let handle = std::fs::File::open(file)?;
-    let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut text = String::new();
-    if size <= limit {
-        handle.take(limit + 1).read_to_string(&mut text)?;
-    }
-    if size > limit || text.len() as u64 > limit {
-        return Ok(Err(SourceError::TooLarge {
-            size: size.max(text.len() as u64),
-            limit,
-        }));
-    }
-    Ok(Ok(text))
-}
-
-/// Streams a snapshot file: a reader thread parses lines while this task
-/// stores batches, so parsing and writing overlap and memory stays flat.
+/// Streams a snapshot file with a progress bar (also what `bench ingest` times).
 pub async fn import_snapshot(store: Arc<dyn Store>, file: &Path) -> Result<Summary> {
-    let handle =
-        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let length = handle.metadata().map(|m| m.len()).unwrap_or(0);
-    let origin = file.display().to_string();
-    let bar = Bar::new("bytes");
-    bar.set_length(length);
-    let mut reader = SnapshotReader::new(BufReader::with_capacity(1 << 20, handle));
-    let records = move || reader.next().map(|record| (record, reader.bytes_read()));
-    let mut importer = Importer::new(store, STREAM_BATCH);
-    import_stream(&mut importer, &origin, &bar, records).await?;
-    bar.finish();
-    Ok(importer.finish().await?)
-}
-
-/// Stores the records `next` reads (each with the bytes read so far) in
-/// batches: a reader thread reads while this task stores, so reading and
-/// writing overlap, and chunks of at most [`STREAM_BATCH`] records or about
-/// [`BATCH_BYTES`] keep memory flat.
-async fn import_stream(
-    importer: &mut Importer,
-    origin: &str,
-    bar: &Bar,
-    mut next: impl FnMut() -> Option<(Result<Listing, Rejected>, u64)> + Send + 'static,
-) -> Result<()> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<Result<Listing, Rejected>>, u64)>(4);
-    let reader_thread = std::thread::spawn(move || {
-        let mut position = 0;
-        loop {
-            let (mut chunk, mut bytes, mut done) = (Vec::new(), 0, false);
-            while chunk.len() < STREAM_BATCH && bytes < BATCH_BYTES {
-                let Some((record, at)) = next() else {
-                    done = true;
-                    break;
-                };
-                bytes += record.as_ref().map_or(256, limits::approx_bytes);
-                position = at;
-                chunk.push(record);
-            }
-            if tx.blocking_send((chunk, position)).is_err() || done {
-                break;
-            }
-        }
-    });
-    while let Some((chunk, position)) = rx.recv().await {
-        for record in chunk {
-            importer.push(origin, record).await?;
-        }
-        bar.set_position(position);
-        bar.message(importer.summary().to_string());
-    }
-    reader_thread
-        .join()
-        .map_err(|_| anyhow::anyhow!("the {origin} reader thread panicked"))?;
-    Ok(())
-}
-
-/// The XML formats whose files are streamed.
-#[derive(Clone, Copy)]
-enum XmlKind {
-    Atom,
-    Oai,
-}
-
-/// The records of one XML file, one at a time, with the bytes read so far;
-/// a document error ends them.
-type XmlRecords =
-    Box<dyn FnMut() -> Option<Result<(Result<Listing, Rejected>, u64), SourceError>> + Send>;
-
-fn xml_records(kind: XmlKind, file: &Path) -> std::io::Result<XmlRecords> {
-    let input = BufReader::with_capacity(1 << 20, std::fs::File::open(file)?);
-    Ok(match kind {
-        XmlKind::Atom => {
-            let mut reader = AtomReader::new(input);
-            Box::new(move || {
-                let next = reader.next_entry().transpose()?;
-                Some(next.map(|record| (record, reader.bytes_read())))
-            })
-        }
-        XmlKind::Oai => {
-            let mut reader = OaiReader::new(input);
-            Box::new(move || {
-                let next = reader.next_record().transpose()?;
-                Some(next.map(|record| (record, reader.bytes_read())))
-            })
-        }
-    })
-}
-
-/// Whether a whole XML file can be read (records and the end of the
-/// document), keeping nothing.
-fn check_xml(kind: XmlKind, file: &Path) -> std::io::Result<Result<(), SourceError>> {
-    let input = BufReader::with_capacity(1 << 20, std::fs::File::open(file)?);
-    Ok(match kind {
-        XmlKind::Atom => AtomReader::new(input).check().map(drop),
-        XmlKind::Oai => OaiReader::new(input).check().map(drop),
-    })
-}
-
-/// Streams Atom or OAI-PMH files of any size. Each is read twice: once to
-/// check that the whole document can be read, keeping nothing, so that a
-/// document that cannot be read is rejected whole and nothing from it is
-/// stored; then again to store its records in batches. Memory stays bounded
-/// by a batch, whatever the size of the file.
-async fn import_xml_files(
-    store: Arc<dyn Store>,
-    files: &[PathBuf],
-    kind: XmlKind,
-) -> Result<Summary> {
-    let bar = Bar::new("bytes");
-    let sizes: Vec<u64> = files
-        .iter()
-        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
-        .collect();
-    bar.set_length(2 * sizes.iter().sum::<u64>());
-    let mut importer = Importer::new(store, STREAM_BATCH);
-    let mut done = 0;
-    for (file, size) in files.iter().zip(sizes) {
-        let origin = file.display().to_string();
-        bar.message(format!("checking {origin}"));
-        let path = file.clone();
-        let checked = tokio::task::spawn_blocking(move || check_xml(kind, &path)).await?;
-        bar.set_position(done + size);
-        match checked {
-            Err(e) => importer.reject_other(format!("{origin}: cannot read: {e}")),
-            Ok(Err(e)) => importer.reject_document(&origin, &e),
-            Ok(Ok(())) => {
-                let mut records = xml_records(kind, file)
-                    .with_context(|| format!("cannot open {origin} again"))?;
-                let failed = Arc::new(std::sync::Mutex::new(None));
-                let seen = failed.clone();
-                let next = move || match records() {
-                    Some(Ok((record, at))) => Some((record, done + size + at)),
-                    Some(Err(e)) => {
-                        *seen.lock().expect("not poisoned") = Some(e);
-                        None
-                    }
-                    None => None,
-                };
-                import_stream(&mut importer, &origin, &bar, next).await?;
-                if let Some(e) = failed.lock().expect("not poisoned").take() {
-                    // Checked a moment ago: the file changed in between.
-                    importer.reject_other(format!("{origin}: changed while it was imported: {e}"));
-                }
-            }
-        }
-        done += 2 * size;
-        bar.set_position(done);
-    }
-    bar.finish();
-    Ok(importer.finish().await?)
+    Ok(files::import_snapshot(store, file, &Bar::new("bytes")).await?)
 }
