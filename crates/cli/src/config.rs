@@ -426,7 +426,7 @@ mod tests {
             .lines()
             .map(|l| {
                 l.strip_prefix("# ")
-                    .filter(|l| l.contains(" = "))
+                    .filter(|l| l.contains(" = ") || l.starts_with("[["))
                     .unwrap_or(l)
             })
             .map(|l| format!("{l}\n"))
@@ -434,6 +434,12 @@ mod tests {
         let c: Config = toml::from_str(&uncommented).unwrap();
         assert!(c.server.public_url().unwrap().is_some());
         assert!(!c.server.trusted_proxies().unwrap().is_empty());
+        // The commented schedule entries are valid jobs.
+        assert_eq!(c.schedule.as_ref().map(Vec::len), Some(3));
+        let sources = crate::commands::live::sources(&c).unwrap();
+        let jobs = crate::schedule::jobs(&c.schedule(), &sources).unwrap();
+        let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["hf-daily", "oai", "speculative-decoding"]);
     }
 
     #[test]
