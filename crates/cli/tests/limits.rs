@@ -225,6 +225,8 @@ async fn a_paper_stored_before_the_limits_gets_a_page_of_normal_size() {
     let mut server = Command::new(env!("CARGO_BIN_EXE_dailypapers"))
         .env_remove("DAILYPAPERS_DATA_DIR")
         .env("DAILYPAPERS_LOG", "info")
+        // No scheduled job: the tests reach nothing outside this machine.
+        .env("DAILYPAPERS_SCHEDULE", "false")
         .arg("--data-dir")
         .arg(dir.path())
         .args(["serve", "--addr", "127.0.0.1:0"])

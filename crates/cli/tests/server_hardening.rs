@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 const PUBLIC_URL: &str = "https://papers.example.org";
 const CACHE_MAX_ENTRIES: usize = 100;
 const CACHE_MAX_BYTES: usize = 8 * 1024 * 1024;
-const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+/// Long enough that opening a thousand sockets on a busy machine takes less,
+/// and well above what a normal request may take while they are open.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(6);
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -69,6 +71,7 @@ impl Server {
             .env("DAILYPAPERS_LOG", "warn")
             .env("DAILYPAPERS_MODEL_DIR", "/nonexistent")
             .env("DAILYPAPERS_EMBED", "false")
+            .env("DAILYPAPERS_SCHEDULE", "false")
             .env("DAILYPAPERS_PUBLIC_URL", PUBLIC_URL)
             .env(
                 "DAILYPAPERS_CACHE_MAX_ENTRIES",
@@ -357,13 +360,15 @@ fn half_sent_requests_neither_lock_out_nor_linger(server: &Server) {
     let waited = asked.elapsed();
     assert_eq!(r.status, 200);
     assert!(
-        waited < Duration::from_secs(2),
+        waited < Duration::from_secs(3),
         "a normal GET took {waited:?}"
     );
-    assert!(
-        server.open_files() >= files_before + 1000,
-        "the server holds the half-sent connections for now"
-    );
+    if connecting.elapsed() < HEADER_TIMEOUT - Duration::from_secs(1) {
+        assert!(
+            server.open_files() >= files_before + 1000,
+            "the server holds the half-sent connections for now"
+        );
+    }
     // And every half-sent one is closed once the header timeout has passed.
     let deadline = sent + HEADER_TIMEOUT + Duration::from_secs(5);
     for (i, s) in half_sent.iter_mut().enumerate() {

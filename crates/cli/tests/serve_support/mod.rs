@@ -1,6 +1,8 @@
 //! Starting the real `dailypapers serve` for a test: on a free loopback
 //! port (read back from its log), with a data directory and environment of
-//! the test's choosing, stopped (SIGTERM) when dropped.
+//! the test's choosing, stopped (SIGTERM) when dropped. A test that does
+//! not configure a schedule should pass `DAILYPAPERS_SCHEDULE=false`: the
+//! default one asks huggingface.co.
 
 #![allow(dead_code)]
 
