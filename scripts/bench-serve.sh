@@ -20,7 +20,7 @@ scripts/import-sample.sh "$bin" "$dir" >/dev/null
 
 start() {  # CACHE_SECS
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  DAILYPAPERS_LOG=warn DAILYPAPERS_CACHE_SECS=$1 "$bin" --data-dir "$dir" serve --addr "127.0.0.1:$port" &
+  DAILYPAPERS_LOG=warn DAILYPAPERS_SCHEDULE=false DAILYPAPERS_CACHE_SECS=$1 "$bin" --data-dir "$dir" serve --addr "127.0.0.1:$port" &
   pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 }

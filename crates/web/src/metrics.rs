@@ -28,7 +28,9 @@ const LATENCY_BUCKETS: &[f64] = &[
     10.0,
 ];
 
-/// The process's exporter: installed on first use, shared by every router.
+/// The process's exporter: installed on first use (`serve` and `router`
+/// call this first, so nothing recorded before is lost), shared by every
+/// router.
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {

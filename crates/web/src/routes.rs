@@ -28,6 +28,7 @@
 //! target; see the crate docs.
 
 use axum::Router;
+use axum::handler::Handler;
 use axum::extract::State;
 use axum::http::{Request, StatusCode};
 use axum::middleware;
@@ -49,6 +50,8 @@ use crate::{AppState, WebConfig, api, assets, error, metrics, pages};
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    // The exporter must be in place before the first request is counted.
+    metrics::handle();
     let cache = (!state.config.cache_for.is_zero())
         .then(|| Arc::new(ResponseCache::configured(&state.config)));
     let config = state.config.clone();
@@ -96,7 +99,8 @@ pub fn router(state: AppState) -> Router {
                 move |state: State<AppState>| metrics::show(state, cache)
             }),
         )
-        .fallback(error::not_found)
+        // The fallback is counted too, as `unmatched`.
+        .fallback(error::not_found.layer(middleware::from_fn(metrics::record)))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,

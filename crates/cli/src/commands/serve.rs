@@ -28,6 +28,8 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let web = web_config(config)?;
     let timeouts = config.server.timeouts()?;
     raise_file_limit();
+    // Count from the start: jobs may run before the first request.
+    dailypapers_web::metrics::handle();
     let store = super::open_store(config).await?;
     let search = super::search::open_engine(config, store.clone())?;
     match search.semantic_unavailable() {
