@@ -21,7 +21,8 @@ echo "== alone: bench ingest --records $n"
 rm -rf "$dir/alone"
 
 echo "== while serve embeds over the same store"
-# A backlog for the embedder: 20,000 papers that are not in the timed import.
+# A backlog for the embedder: 20,000 papers (the ids of the timed import's
+# first records, with other text: those count as updated there).
 "$bin" bench gen-snapshot 20000 "$dir/backlog.json" --seed 1 >/dev/null
 "$bin" --data-dir "$dir/busy" ingest snapshot "$dir/backlog.json" >/dev/null 2>&1
 DAILYPAPERS_SCHEDULE=false DAILYPAPERS_LOG=info DAILYPAPERS_MODEL_DIR="$model" \
