@@ -28,6 +28,9 @@ const LATENCY_BUCKETS: &[f64] = &[
     10.0,
 ];
 
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process's exporter: installed on first use (`serve` and `router`
 /// call this first, so nothing recorded before is lost), shared by every
 /// router.
@@ -37,12 +40,26 @@ pub fn handle() -> &'static PrometheusHandle {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), LATENCY_BUCKETS)
             .expect("the buckets are not empty");
-        match builder.install_recorder() {
+        let handle = match builder.install_recorder() {
             Ok(handle) => handle,
             // Another recorder is installed (a test harness): keep a handle
             // of our own that renders what reaches it.
             Err(_) => PrometheusBuilder::new().build_recorder().handle(),
-        }
+        };
+        // Histograms keep their samples until upkeep folds them into the
+        // buckets: without it, memory would grow with every request until
+        // the next scrape, and without a scraper for ever.
+        let upkeep = handle.clone();
+        std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP_EVERY);
+                    upkeep.run_upkeep();
+                }
+            })
+            .expect("start the metrics upkeep thread");
+        handle
     })
 }
 
