@@ -28,8 +28,8 @@
 //! target; see the crate docs.
 
 use axum::Router;
-use axum::handler::Handler;
 use axum::extract::State;
+use axum::handler::Handler;
 use axum::http::{Request, StatusCode};
 use axum::middleware;
 use axum::routing::{MethodRouter, get};
