@@ -13,7 +13,7 @@ use crate::ImportOutcome;
 use crate::codec::to_json;
 
 /// A batch with the repeats of each paper merged, in first-seen order.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Incoming {
     order: Vec<String>,
     items: HashMap<String, Listing>,
@@ -106,8 +106,10 @@ impl ImportPlan {
     }
 }
 
-/// Merges the batch with what is stored and keeps what changed.
-pub fn plan(mut incoming: Incoming, stored: Stored) -> ImportPlan {
+/// Merges the batch with what is stored and keeps what changed. The batch
+/// is borrowed (a write that meets another writer plans again from it), so
+/// only what is written is copied.
+pub fn plan(incoming: &Incoming, stored: Stored) -> ImportPlan {
     let mut plan = ImportPlan {
         outcome: incoming.outcome,
         ..ImportPlan::default()
@@ -117,7 +119,7 @@ pub fn plan(mut incoming: Incoming, stored: Stored) -> ImportPlan {
     for key in &incoming.order {
         let item = incoming
             .items
-            .remove(key)
+            .get(key)
             .expect("every ordered key was inserted");
         let (doc, paper, paper_changed) = match stored.papers.remove(key) {
             Some((doc, old)) => {
@@ -125,12 +127,12 @@ pub fn plan(mut incoming: Incoming, stored: Stored) -> ImportPlan {
                 let changed = merged != old;
                 (Some(doc), merged, changed)
             }
-            None => (None, item.paper, true),
+            None => (None, item.paper.clone(), true),
         };
         let mut entry_changed = false;
         if item.entry.is_some() {
             let old = stored.entries.remove(key);
-            let entry = merge_entry(old.as_ref(), item.entry)
+            let entry = merge_entry(old.as_ref(), item.entry.clone())
                 .expect("an incoming entry merges into an entry");
             if old.as_ref() != Some(&entry) {
                 entry_changed = true;

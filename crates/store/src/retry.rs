@@ -18,15 +18,16 @@ pub fn is_conflict(err: &StoreError) -> bool {
     let StoreError::Database(sqlx::Error::Database(db)) = err else {
         return false;
     };
-    match db.code().as_deref() {
+    let Some(code) = db.code() else {
+        return false;
+    };
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         // SQLite's primary codes are the low byte of the extended code:
         // 5 SQLITE_BUSY (517 BUSY_SNAPSHOT, 261 BUSY_RECOVERY), 6 SQLITE_LOCKED.
-        Some(code) if code.parse::<i64>().is_ok() => {
-            matches!(code.parse::<i64>().unwrap_or(0) & 0xff, 5 | 6)
-        }
-        // PostgreSQL: serialization_failure, deadlock_detected.
-        Some("40001") | Some("40P01") => true,
-        _ => false,
+        code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+    } else {
+        // SQLSTATE (PostgreSQL): serialization_failure, deadlock_detected.
+        matches!(&*code, "40001" | "40P01")
     }
 }
 

@@ -125,7 +125,7 @@ impl SqliteStore {
     async fn import_once(&self, incoming: &Incoming) -> Result<ImportOutcome, StoreError> {
         let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
         let stored = read_stored(&mut tx, incoming.ids()).await?;
-        let plan = crate::merge::plan(incoming.clone(), stored);
+        let plan = crate::merge::plan(incoming, stored);
         write_plan(&mut tx, &plan).await?;
         tx.commit().await?;
         Ok(plan.outcome)
