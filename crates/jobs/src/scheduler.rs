@@ -125,6 +125,16 @@ impl Scheduler {
             h.abort();
             let _ = h.await;
         }
+        // A job cut short gives its lease back, so the next server (this one
+        // restarted, say) need not wait for it to expire; it runs again from
+        // its checkpoint, as no record of this run was saved.
+        let cut_short: Vec<String> = self.running.lock().expect("not poisoned").drain().collect();
+        for name in cut_short {
+            let lease = lease_name(&name);
+            if let Err(e) = self.store.release_lease(&lease, &self.options.holder).await {
+                tracing::warn!(job = %name, error = %e, "cannot give the job's lease back");
+            }
+        }
     }
 
     /// Runs every due job once, one after another, and says which ran.
@@ -169,7 +179,7 @@ impl Scheduler {
     }
 
     fn lease_name(job: &Job) -> String {
-        format!("job.{}", job.name)
+        lease_name(&job.name)
     }
 
     /// Runs `job` if this process gets its lease and it is still due.
@@ -307,4 +317,9 @@ impl Scheduler {
         }
         Ok(out)
     }
+}
+
+/// The store lease a job runs under.
+fn lease_name(job: &str) -> String {
+    format!("job.{job}")
 }

@@ -133,3 +133,46 @@ async fn a_job_whose_holder_died_is_taken_over_after_the_lease_expires() {
     assert!(s.run_due_now().await.is_empty());
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_cut_short_by_shutdown_gives_its_lease_back() {
+    let t = fresh_store().await;
+    let runs = Arc::new(AtomicU32::new(0));
+    let job = Job {
+        name: "slow".into(),
+        when: When::Every(Duration::from_secs(3600)),
+        task: Arc::new(Counting {
+            runs: runs.clone(),
+            takes: Duration::from_secs(60),
+        }),
+    };
+    let s = Arc::new(Scheduler::new(
+        t.store.clone(),
+        vec![job],
+        chrono_tz::UTC,
+        SchedulerOptions {
+            lease_ttl: Duration::from_secs(300),
+            tick: Duration::from_millis(20),
+            holder: "stopping".into(),
+        },
+    ));
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(s.run(async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+    while runs.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        t.store.leases().await.unwrap().len(),
+        1,
+        "held while it runs"
+    );
+    stop.send(true).unwrap();
+    running.await.unwrap();
+    assert!(
+        t.store.leases().await.unwrap().is_empty(),
+        "given back at shutdown"
+    );
+    assert!(JobRecord::load(&*t.store, "slow").await.unwrap().is_none());
+}
