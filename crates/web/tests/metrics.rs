@@ -14,6 +14,14 @@ async fn requests_are_counted_by_route_pattern_from_the_first_one() {
     let app = app().await;
     assert_eq!(app.get("/papers/2511.22699").await.status, StatusCode::OK);
     app.get("/no/such/page").await;
+    let invented = axum::http::Request::builder()
+        .method("BREW")
+        .uri("/")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    tower::ServiceExt::oneshot(app.router.clone(), invented)
+        .await
+        .unwrap();
     let metrics = app.get("/metrics").await;
     assert_eq!(metrics.status, StatusCode::OK);
     let text = &metrics.body;
