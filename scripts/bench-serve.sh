@@ -23,6 +23,15 @@ start() {  # CACHE_SECS
   DAILYPAPERS_LOG=warn DAILYPAPERS_SCHEDULE=false DAILYPAPERS_CACHE_SECS=$1 "$bin" --data-dir "$dir" serve --addr "127.0.0.1:$port" &
   pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  # Measure serving alone: wait (at most 3 minutes) for the embedder to
+  # finish the sample data, or to say it has no model.
+  for _ in $(seq 180); do
+    curl -fs "http://127.0.0.1:$port/api/search/status" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+sys.exit(0 if s.get("semantic_unavailable") or s["embedded"] >= s["papers"] else 1)' && break
+    sleep 1
+  done
 }
 stop() { [ -z "$pid" ] || { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; }; }
 run() {  # PATH [HEADER]

@@ -75,10 +75,12 @@ const HEADER_OVERHEAD: usize = 32;
 pub type CacheKey = fn(&Request, &WebConfig) -> Option<String>;
 
 struct Entry {
-    parts: Parts,
+    status: StatusCode,
+    /// The headers sent with `body`, ready to be copied.
+    headers: HeaderMap,
     body: Bytes,
-    /// The body gzip-compressed, when that is smaller.
-    gzip: Option<Bytes>,
+    /// The body gzip-compressed, when that is smaller, with its headers.
+    gzip: Option<(HeaderMap, Bytes)>,
     stored: Instant,
     refreshing: AtomicBool,
     /// What the entry counts towards `max_bytes`, its key included.
@@ -89,16 +91,28 @@ struct Entry {
 
 impl Entry {
     fn new(key: &str, parts: Parts, body: Bytes) -> Self {
-        let gzip = gzip(&body);
-        let headers: usize = parts
+        let header_bytes: usize = parts
             .headers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len() + HEADER_OVERHEAD)
             .sum();
-        let size =
-            ENTRY_OVERHEAD + key.len() + headers + body.len() + gzip.as_ref().map_or(0, Bytes::len);
+        // Both header sets are made once here, so that a hit only copies one.
+        let mut headers = parts.headers;
+        headers.remove(header::CONTENT_LENGTH);
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        let gzip = gzip(&body).map(|gz| {
+            let mut encoded = headers.clone();
+            encoded.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            (encoded, gz)
+        });
+        let size = ENTRY_OVERHEAD
+            + key.len()
+            + header_bytes * if gzip.is_some() { 2 } else { 1 }
+            + body.len()
+            + gzip.as_ref().map_or(0, |(_, gz)| gz.len());
         Entry {
-            parts,
+            status: parts.status,
+            headers,
             body,
             gzip,
             stored: Instant::now(),
@@ -109,19 +123,13 @@ impl Entry {
     }
 
     fn response(&self, accepts_gzip: bool) -> Response {
-        let (body, encoded) = match &self.gzip {
-            Some(gz) if accepts_gzip => (gz.clone(), true),
-            _ => (self.body.clone(), false),
+        let (headers, body) = match &self.gzip {
+            Some((headers, gz)) if accepts_gzip => (headers, gz),
+            _ => (&self.headers, &self.body),
         };
-        let mut res = Response::new(Body::from(body));
-        *res.status_mut() = self.parts.status;
-        *res.headers_mut() = self.parts.headers.clone();
-        let headers = res.headers_mut();
-        headers.remove(header::CONTENT_LENGTH);
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        if encoded {
-            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        }
+        let mut res = Response::new(Body::from(body.clone()));
+        *res.status_mut() = self.status;
+        *res.headers_mut() = headers.clone();
         res
     }
 }

@@ -9,8 +9,9 @@
 //! cache size) are read when `/metrics` is scraped. The exporter is
 //! `metrics-exporter-prometheus`, installed once per process.
 
+use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -65,12 +66,12 @@ pub fn handle() -> &'static PrometheusHandle {
 
 /// Records every request: `dailypapers_http_requests_total` and
 /// `dailypapers_http_request_duration_seconds`, by route pattern.
+///
+/// Every request passes here, so nothing is allocated on the way: the
+/// handles of a route's series are made on its first request and found
+/// again by its pattern (see [`RouteSeries`]).
 pub async fn record(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let series = RouteSeries::of(request.extensions().get::<MatchedPath>());
     // A fixed set of labels: a client inventing methods adds no series.
     let method = match *request.method() {
         Method::GET => "GET",
@@ -84,12 +85,67 @@ pub async fn record(request: Request, next: Next) -> Response {
     };
     let started = Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("dailypapers_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
-        .increment(1);
-    metrics::histogram!("dailypapers_http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    series.duration.record(started.elapsed().as_secs_f64());
+    series.count(method, response.status().as_u16());
     response
+}
+
+/// The metric handles of one route: its latency histogram, and a request
+/// counter per method and status, each registered once.
+struct RouteSeries {
+    route: String,
+    duration: metrics::Histogram,
+    requests: RwLock<HashMap<(&'static str, u16), metrics::Counter>>,
+}
+
+impl RouteSeries {
+    /// The series of the route matched (`unmatched` for the fallback).
+    fn of(matched: Option<&MatchedPath>) -> Arc<RouteSeries> {
+        static ROUTES: OnceLock<RwLock<HashMap<String, Arc<RouteSeries>>>> = OnceLock::new();
+        let routes = ROUTES.get_or_init(Default::default);
+        let route = matched.map_or("unmatched", MatchedPath::as_str);
+        if let Some(series) = routes.read().unwrap_or_else(|e| e.into_inner()).get(route) {
+            return series.clone();
+        }
+        let mut routes = routes.write().unwrap_or_else(|e| e.into_inner());
+        routes
+            .entry(route.to_owned())
+            .or_insert_with(|| {
+                Arc::new(RouteSeries {
+                    route: route.to_owned(),
+                    duration: metrics::histogram!(
+                        "dailypapers_http_request_duration_seconds",
+                        "route" => route.to_owned()
+                    ),
+                    requests: RwLock::default(),
+                })
+            })
+            .clone()
+    }
+
+    fn count(&self, method: &'static str, status: u16) {
+        if let Some(counter) = self
+            .requests
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(method, status))
+        {
+            counter.increment(1);
+            return;
+        }
+        let mut requests = self.requests.write().unwrap_or_else(|e| e.into_inner());
+        requests
+            .entry((method, status))
+            .or_insert_with(|| {
+                metrics::counter!(
+                    "dailypapers_http_requests_total",
+                    "route" => self.route.clone(),
+                    "method" => method,
+                    "status" => status.to_string()
+                )
+            })
+            .increment(1);
+    }
 }
 
 /// `GET /metrics`: the exporter's figures, then those of this router's
