@@ -5,9 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use std::sync::Arc;
-
-use dailypapers_store::{Store, StoreUrl};
+use dailypapers_store::testing::{TestStore, fresh_store};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -17,33 +15,39 @@ fn fixture(rel: &str) -> PathBuf {
     fixtures().join(rel)
 }
 
-/// Runs `dailypapers --data-dir DIR ingest ARGS…`.
-fn ingest(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("dailypapers")
-        .unwrap()
-        .env_remove("DAILYPAPERS_DATA_DIR")
+/// `dailypapers --data-dir DIR …`, with nothing of the environment's own.
+fn dailypapers(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("dailypapers").unwrap();
+    cmd.env_remove("DAILYPAPERS_DATA_DIR")
+        .env_remove("DAILYPAPERS_DATABASE_URL")
         .arg("--data-dir")
-        .arg(dir)
+        .arg(dir);
+    cmd
+}
+
+/// Runs `dailypapers ingest ARGS…` on the test store.
+fn ingest(t: &TestStore, args: &[&str]) -> assert_cmd::assert::Assert {
+    dailypapers(t.dir())
+        .envs(t.env())
         .arg("ingest")
         .args(args)
         .assert()
 }
 
-/// Imports the recorded feed of 2025-12-01 (23 papers) into DIR.
-fn import_december_first(dir: &Path) {
+/// Runs `dailypapers --data-dir DIR ingest ARGS…` on the default store of
+/// DIR, for the mistakes that are refused before any store is opened.
+fn ingest_in(dir: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    dailypapers(dir).arg("ingest").args(args).assert()
+}
+
+/// Imports the recorded feed of 2025-12-01 (23 papers) into the test store.
+fn import_december_first(t: &TestStore) {
     let file = fixture("hf-daily-papers/2025-12-01.json");
-    ingest(dir, &["hf-daily", path(&file)]).success();
+    ingest(t, &["hf-daily", path(&file)]).success();
 }
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// The store the binary wrote to: the default one in its data directory.
-async fn store(dir: &Path) -> Arc<dyn Store> {
-    dailypapers_store::open(&StoreUrl::in_data_dir(dir))
-        .await
-        .unwrap()
 }
 
 fn stdout(a: &assert_cmd::assert::Assert) -> String {
@@ -56,22 +60,22 @@ fn stderr(a: &assert_cmd::assert::Assert) -> String {
 
 #[tokio::test]
 async fn hf_daily_files_become_feed_days_and_reimporting_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let file = fixture("hf-daily-papers/2025-12-01.json");
-    let first = ingest(dir.path(), &["hf-daily", path(&file)]).success();
+    let first = ingest(&t, &["hf-daily", path(&file)]).success();
     assert!(
         stdout(&first).contains("read 23, new 23, updated 0, unchanged 0, rejected 0"),
         "{}",
         stdout(&first)
     );
-    let again = ingest(dir.path(), &["hf-daily", path(&file)]).success();
+    let again = ingest(&t, &["hf-daily", path(&file)]).success();
     assert!(
         stdout(&again).contains("new 0, updated 0, unchanged 23"),
         "{}",
         stdout(&again)
     );
 
-    let store = store(dir.path()).await;
+    let store = &t.store;
     let z = store
         .listing(&"2511.22699".parse().unwrap())
         .await
@@ -84,14 +88,10 @@ async fn hf_daily_files_become_feed_days_and_reimporting_changes_nothing() {
 
 #[tokio::test]
 async fn an_old_hf_file_without_submission_times_uses_the_feed_day_given() {
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let file = fixture("hf-daily-papers/2024-05-27.json");
-    ingest(
-        dir.path(),
-        &["hf-daily", "--feed-day", "2024-05-28", path(&file)],
-    )
-    .success();
-    let store = store(dir.path()).await;
+    ingest(&t, &["hf-daily", "--feed-day", "2024-05-28", path(&file)]).success();
+    let store = &t.store;
     let l = store
         .listing(&"2405.15738".parse().unwrap())
         .await
@@ -102,10 +102,10 @@ async fn an_old_hf_file_without_submission_times_uses_the_feed_day_given() {
 
 #[tokio::test]
 async fn arxiv_oai_and_snapshot_files_are_imported_and_merged_with_the_feed() {
-    let dir = tempfile::tempdir().unwrap();
-    import_december_first(dir.path());
+    let t = fresh_store().await;
+    import_december_first(&t);
     let a = ingest(
-        dir.path(),
+        &t,
         &[
             "arxiv",
             path(&fixture(
@@ -117,7 +117,7 @@ async fn arxiv_oai_and_snapshot_files_are_imported_and_merged_with_the_feed() {
     .success();
     assert!(stdout(&a).contains("rejected 0"), "{}", stdout(&a));
     ingest(
-        dir.path(),
+        &t,
         &[
             "oai",
             path(&fixture(
@@ -127,7 +127,7 @@ async fn arxiv_oai_and_snapshot_files_are_imported_and_merged_with_the_feed() {
     )
     .success();
     let s = ingest(
-        dir.path(),
+        &t,
         &[
             "snapshot",
             path(&fixture(
@@ -138,7 +138,7 @@ async fn arxiv_oai_and_snapshot_files_are_imported_and_merged_with_the_feed() {
     .success();
     assert!(stdout(&s).contains("read 200"), "{}", stdout(&s));
 
-    let store = store(dir.path()).await;
+    let store = &t.store;
     let hot = store
         .listing(&"astro-ph/0601001".parse().unwrap())
         .await
@@ -168,16 +168,16 @@ async fn arxiv_oai_and_snapshot_files_are_imported_and_merged_with_the_feed() {
 
 #[tokio::test]
 async fn a_malformed_file_is_rejected_whole_and_what_was_stored_is_untouched() {
-    let dir = tempfile::tempdir().unwrap();
-    import_december_first(dir.path());
-    let before = store(dir.path())
-        .await
+    let t = fresh_store().await;
+    import_december_first(&t);
+    let before = t
+        .store
         .listing(&"2511.22699".parse().unwrap())
         .await
         .unwrap();
 
     // A 100-entry answer broken in its last entry: none of it is stored.
-    let bad = dir.path().join("broken.xml");
+    let bad = t.dir().join("broken.xml");
     let good =
         std::fs::read_to_string(fixture("arxiv-api/q_testing_s0_m100_cfe7536492ca.xml")).unwrap();
     let last = good.rfind("</title>").unwrap();
@@ -186,12 +186,12 @@ async fn a_malformed_file_is_rejected_whole_and_what_was_stored_is_untouched() {
         format!("{}</titel>{}", &good[..last], &good[last + 8..]),
     )
     .unwrap();
-    let out = ingest(dir.path(), &["arxiv", path(&bad)]).code(1);
+    let out = ingest(&t, &["arxiv", path(&bad)]).code(1);
     let err = stderr(&out);
     assert!(err.contains("broken.xml") && err.contains("line"), "{err}");
     assert!(err.contains("nothing could be imported"), "{err}");
 
-    let store = store(dir.path()).await;
+    let store = &t.store;
     let tag = "<id>http://arxiv.org/abs/";
     let first = good.find(tag).unwrap() + tag.len();
     let first_id = &good[first..first + good[first..].find('<').unwrap()];
@@ -209,33 +209,29 @@ async fn a_malformed_file_is_rejected_whole_and_what_was_stored_is_untouched() {
 
 #[tokio::test]
 async fn a_truncated_file_is_rejected_with_its_name() {
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let text = std::fs::read_to_string(fixture("hf-daily-papers/2025-12-01.json")).unwrap();
-    let cut = dir.path().join("2025-12-01-cut.json");
+    let cut = t.dir().join("2025-12-01-cut.json");
     std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
-    let out = ingest(dir.path(), &["hf-daily", path(&cut)]).code(1);
+    let out = ingest(&t, &["hf-daily", path(&cut)]).code(1);
     let err = stderr(&out);
     assert!(
         err.contains("2025-12-01-cut.json") && err.contains("line"),
         "{err}"
     );
-    assert_eq!(store(dir.path()).await.counts().await.unwrap().papers, 0);
+    assert_eq!(t.store.counts().await.unwrap().papers, 0);
 }
 
 #[tokio::test]
 async fn a_record_that_is_not_an_object_is_rejected_and_the_rest_imported() {
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let text = std::fs::read_to_string(fixture("hf-daily-papers/2024-06-03.json")).unwrap();
     let mut items: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     let n = items.len();
     items.insert(1, serde_json::json!(42));
-    let file = dir.path().join("with-a-number.json");
+    let file = t.dir().join("with-a-number.json");
     std::fs::write(&file, serde_json::to_string(&items).unwrap()).unwrap();
-    let out = ingest(
-        dir.path(),
-        &["hf-daily", "--feed-day", "2024-06-03", path(&file)],
-    )
-    .code(3);
+    let out = ingest(&t, &["hf-daily", "--feed-day", "2024-06-03", path(&file)]).code(3);
     let err = stderr(&out);
     assert!(
         err.contains("with-a-number.json") && err.contains("record 2"),
@@ -250,7 +246,7 @@ async fn a_record_that_is_not_an_object_is_rejected_and_the_rest_imported() {
 
 #[tokio::test]
 async fn an_invalid_id_names_the_line_and_what_a_valid_id_looks_like() {
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let text = std::fs::read_to_string(fixture(
         "arxiv-snapshot/arxiv-metadata-oai-snapshot.head200.jsonl",
     ))
@@ -258,9 +254,9 @@ async fn an_invalid_id_names_the_line_and_what_a_valid_id_looks_like() {
     let mut lines: Vec<String> = text.lines().take(3).map(String::from).collect();
     lines[1] = lines[1].replacen("\"id\":\"0704.0002\"", "\"id\":\"not-an-id\"", 1);
     assert!(lines[1].contains("not-an-id"));
-    let file = dir.path().join("bad-id.jsonl");
+    let file = t.dir().join("bad-id.jsonl");
     std::fs::write(&file, lines.join("\n")).unwrap();
-    let out = ingest(dir.path(), &["snapshot", path(&file)]).code(3);
+    let out = ingest(&t, &["snapshot", path(&file)]).code(3);
     let err = stderr(&out);
     assert!(
         err.contains("bad-id.jsonl") && err.contains("line 2"),
@@ -270,14 +266,14 @@ async fn an_invalid_id_names_the_line_and_what_a_valid_id_looks_like() {
         err.contains("2104.12255"),
         "says what a valid id looks like: {err}"
     );
-    assert_eq!(store(dir.path()).await.counts().await.unwrap().papers, 2);
+    assert_eq!(t.store.counts().await.unwrap().papers, 2);
 }
 
 #[tokio::test]
 async fn the_arxiv_error_entry_is_reported() {
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let out = ingest(
-        dir.path(),
+        &t,
         &[
             "arxiv",
             path(&fixture("arxiv-api/id_abc_s0_m100_b79c8dcf6bc3.xml")),
@@ -294,9 +290,9 @@ async fn the_arxiv_error_entry_is_reported() {
 #[test]
 fn asking_for_nothing_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = ingest(dir.path(), &["arxiv"]).code(2);
+    let out = ingest_in(dir.path(), &["arxiv"]).code(2);
     assert!(stderr(&out).contains("--ids"), "{}", stderr(&out));
-    let out = ingest(dir.path(), &["arxiv", "--ids", "2104.12255,abc"]).code(2);
+    let out = ingest_in(dir.path(), &["arxiv", "--ids", "2104.12255,abc"]).code(2);
     assert!(
         stderr(&out).contains("invalid arXiv id \"abc\""),
         "{}",
@@ -306,20 +302,18 @@ fn asking_for_nothing_is_a_usage_error() {
         !dir.path().join("dailypapers.sqlite3").exists(),
         "nothing was created"
     );
-    let out = ingest(dir.path(), &["hf-daily", "--date", "2025-13-01"]).failure();
+    let out = ingest_in(dir.path(), &["hf-daily", "--date", "2025-13-01"]).failure();
     assert!(stderr(&out).contains("YYYY-MM-DD"), "{}", stderr(&out));
 }
 
 #[tokio::test]
 async fn feed_days_stay_in_the_time_zone_they_were_computed_in() {
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let file = fixture("hf-daily-papers/2025-12-01.json");
-    ingest(dir.path(), &["hf-daily", path(&file)]).success();
-    let out = Command::cargo_bin("dailypapers")
-        .unwrap()
+    ingest(&t, &["hf-daily", path(&file)]).success();
+    let out = dailypapers(t.dir())
+        .envs(t.env())
         .env("DAILYPAPERS_TIME_ZONE", "America/Los_Angeles")
-        .arg("--data-dir")
-        .arg(dir.path())
         .args(["ingest", "hf-daily", path(&file)])
         .assert()
         .code(1);
@@ -328,8 +322,8 @@ async fn feed_days_stay_in_the_time_zone_they_were_computed_in() {
         err.contains("computed in the time zone UTC") && err.contains("America/Los_Angeles"),
         "{err}"
     );
-    let z = store(dir.path())
-        .await
+    let z = t
+        .store
         .listing(&"2511.22699".parse().unwrap())
         .await
         .unwrap()
@@ -398,6 +392,6 @@ fn the_config_file_and_the_help_are_honoured() {
 #[test]
 fn a_live_harvest_needs_a_start_date() {
     let dir = tempfile::tempdir().unwrap();
-    let out = ingest(dir.path(), &["oai", "--set", "cs"]).code(2);
+    let out = ingest_in(dir.path(), &["oai", "--set", "cs"]).code(2);
     assert!(stderr(&out).contains("--from"), "{}", stderr(&out));
 }

@@ -4,16 +4,14 @@
 #[path = "../../ingest/tests/support/mod.rs"]
 mod support;
 
-use std::path::Path;
-
 use dailypapers_ingest::clock::ManualClock;
-use dailypapers_store::StoreUrl;
+use dailypapers_store::testing::{TestStore, fresh_store};
 use support::Replay;
 
-/// `dailypapers --data-dir DIR ingest ARGS…` with every source pointed at
+/// `dailypapers --data-dir DIR ingest ARGS…` on the test store, with every source pointed at
 /// the replay server (no 3 s pause: it is local). A test that needs another
 /// replay path for one source sets that variable again on the command.
-fn command(replay: &Replay, dir: &Path, args: &[&str]) -> tokio::process::Command {
+fn command(replay: &Replay, t: &TestStore, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dailypapers"));
     cmd.env_remove("DAILYPAPERS_DATA_DIR")
         .env(
@@ -27,16 +25,17 @@ fn command(replay: &Replay, dir: &Path, args: &[&str]) -> tokio::process::Comman
         )
         .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
         .env("DAILYPAPERS_CONTACT", "tests@example.org")
+        .envs(t.env())
         .arg("--data-dir")
-        .arg(dir)
+        .arg(t.dir())
         .arg("ingest")
         .args(args);
     cmd
 }
 
 /// Runs `command` and waits for it.
-async fn ingest(replay: &Replay, dir: &Path, args: &[&str]) -> std::process::Output {
-    command(replay, dir, args).output().await.unwrap()
+async fn ingest(replay: &Replay, t: &TestStore, args: &[&str]) -> std::process::Output {
+    command(replay, t, args).output().await.unwrap()
 }
 
 /// A live harvest of the `cs` set that the replay server has recorded.
@@ -57,14 +56,12 @@ fn stdout(o: &std::process::Output) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn hf_daily_by_date_fetches_the_day_and_lists_it() {
     let replay = Replay::start(ManualClock::new()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = ingest(&replay, dir.path(), &["hf-daily", "--date", "2025-12-01"]).await;
+    let t = fresh_store().await;
+    let out = ingest(&replay, &t, &["hf-daily", "--date", "2025-12-01"]).await;
     assert!(out.status.success(), "{out:?}");
     assert!(stdout(&out).contains("read 23, new 23"), "{}", stdout(&out));
     assert!(replay.queries()[0].contains("date=2025-12-01"));
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
-        .await
-        .unwrap();
+    let store = &t.store;
     let z = store
         .listing(&"2511.22699".parse().unwrap())
         .await
@@ -76,10 +73,10 @@ async fn hf_daily_by_date_fetches_the_day_and_lists_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn arxiv_by_ids_and_by_query() {
     let replay = Replay::start(ManualClock::new()).await;
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let out = ingest(
         &replay,
-        dir.path(),
+        &t,
         &["arxiv", "--ids", "https://arxiv.org/abs/astro-ph/0601001"],
     )
     .await;
@@ -93,15 +90,13 @@ async fn arxiv_by_ids_and_by_query() {
 
     let out = ingest(
         &replay,
-        dir.path(),
+        &t,
         &["arxiv", "--query", "testing", "--max", "100"],
     )
     .await;
     assert!(out.status.success(), "{out:?}");
     assert!(stdout(&out).contains("read 100"), "{}", stdout(&out));
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
-        .await
-        .unwrap();
+    let store = &t.store;
     assert_eq!(store.counts().await.unwrap().papers, 101);
     assert!(
         store
@@ -115,8 +110,8 @@ async fn arxiv_by_ids_and_by_query() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_oai_harvest_follows_the_resumption_token_to_the_end() {
     let replay = Replay::start(ManualClock::new()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = ingest(&replay, dir.path(), &CS_HARVEST).await;
+    let t = fresh_store().await;
+    let out = ingest(&replay, &t, &CS_HARVEST).await;
     assert!(out.status.success(), "{out:?}");
     let queries = replay.queries();
     assert_eq!(queries.len(), 2, "{queries:?}");
@@ -124,9 +119,7 @@ async fn an_oai_harvest_follows_the_resumption_token_to_the_end() {
         queries[1].contains("resumptionToken=6960524%7C1001"),
         "{queries:?}"
     );
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
-        .await
-        .unwrap();
+    let store = &t.store;
     assert_eq!(store.counts().await.unwrap().papers, 7);
     assert_eq!(
         store.checkpoint("oai:cs:oai_dc:2024-01-25:").await.unwrap(),
@@ -137,15 +130,13 @@ async fn an_oai_harvest_follows_the_resumption_token_to_the_end() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_http_400_from_arxiv_is_reported_and_leaves_the_store_untouched() {
     let replay = Replay::start(ManualClock::new()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = ingest(&replay, dir.path(), &["hf-daily", "--date", "2025-12-01"]).await;
+    let t = fresh_store().await;
+    let out = ingest(&replay, &t, &["hf-daily", "--date", "2025-12-01"]).await;
     assert!(out.status.success(), "{out:?}");
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
-        .await
-        .unwrap();
+    let store = &t.store;
     let before = store.listing(&"2511.22699".parse().unwrap()).await.unwrap();
 
-    let out = command(&replay, dir.path(), &["arxiv", "--ids", "2511.22699"])
+    let out = command(&replay, &t, &["arxiv", "--ids", "2511.22699"])
         .env(
             "DAILYPAPERS_ARXIV_API_URL",
             replay.url("/refusing/api/query").as_str(),
@@ -169,9 +160,9 @@ async fn an_http_400_from_arxiv_is_reported_and_leaves_the_store_untouched() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refusal_halfway_keeps_the_pages_already_stored() {
     let replay = Replay::start(ManualClock::new()).await;
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     let args = ["arxiv", "--query", "testing", "--max", "200"];
-    let out = command(&replay, dir.path(), &args)
+    let out = command(&replay, &t, &args)
         .env(
             "DAILYPAPERS_ARXIV_API_URL",
             replay.url("/refusing-later/api/query").as_str(),
@@ -191,18 +182,16 @@ async fn a_refusal_halfway_keeps_the_pages_already_stored() {
         "{}",
         stdout(&out)
     );
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
-        .await
-        .unwrap();
+    let store = &t.store;
     assert_eq!(store.counts().await.unwrap().papers, 100);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_harvest_resumes_from_its_last_stored_page() {
     let replay = Replay::start(ManualClock::new()).await;
-    let dir = tempfile::tempdir().unwrap();
+    let t = fresh_store().await;
     // The first page is stored, then the connection is lost.
-    let out = command(&replay, dir.path(), &CS_HARVEST)
+    let out = command(&replay, &t, &CS_HARVEST)
         .env(
             "DAILYPAPERS_ARXIV_OAI_URL",
             replay.url("/interrupted/oai2").as_str(),
@@ -211,9 +200,7 @@ async fn an_interrupted_harvest_resumes_from_its_last_stored_page() {
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{out:?}");
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(dir.path()))
-        .await
-        .unwrap();
+    let store = &t.store;
     assert_eq!(store.counts().await.unwrap().papers, 5);
     assert_eq!(
         store
@@ -225,7 +212,7 @@ async fn an_interrupted_harvest_resumes_from_its_last_stored_page() {
     );
     // The same command again starts from the saved token, not from the top.
     let before = replay.queries().len();
-    let out = ingest(&replay, dir.path(), &CS_HARVEST).await;
+    let out = ingest(&replay, &t, &CS_HARVEST).await;
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("resuming"));
     let queries = replay.queries();

@@ -4,7 +4,9 @@
 //! Every store-backed test of every crate calls [`fresh_store`], so running
 //! the whole suite on another backend means changing this module alone. The
 //! backend is chosen by `DAILYPAPERS_TEST_STORE`: unset or `sqlite` for a
-//! database file in a temporary directory.
+//! database file in a temporary directory; `postgres` for a new database on
+//! the server named by `DAILYPAPERS_TEST_PG_URL` (the throw-away cluster of
+//! `scripts/pg.sh`, which removes every test database when it stops).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,6 +26,12 @@ impl TestStore {
     /// test's other files (indexes, inputs).
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The environment that points a `dailypapers` process at this store
+    /// (`cmd.envs(test.env())`), whichever the backend.
+    pub fn env(&self) -> [(&'static str, String); 1] {
+        [("DAILYPAPERS_DATABASE_URL", self.url.unredacted())]
     }
 
     /// A second, independent handle on the same store: its own connections,
@@ -54,7 +62,23 @@ impl TestStore {
                 .await
                 .expect("create the refusing trigger");
             }
-            StoreUrl::Postgres(_) => unimplemented!("no PostgreSQL test store in this build"),
+            StoreUrl::Postgres(url) => {
+                use sqlx::Connection;
+                let mut raw = sqlx::PgConnection::connect(url)
+                    .await
+                    .expect("connect to the test database");
+                let tag = paper_id.replace(['.', '/', '-'], "_");
+                sqlx::raw_sql(&format!(
+                    "CREATE FUNCTION refuse_{tag}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN IF NEW.paper_id = '{paper_id}' THEN RAISE EXCEPTION 'refused'; END IF; \
+                     RETURN NEW; END $$; \
+                     CREATE TRIGGER refuse_{tag} BEFORE INSERT ON listings \
+                     FOR EACH ROW EXECUTE FUNCTION refuse_{tag}();"
+                ))
+                .execute(&mut raw)
+                .await
+                .expect("create the refusing trigger");
+            }
         }
     }
 
@@ -84,6 +108,53 @@ pub async fn fresh_store() -> TestStore {
             );
             TestStore { store, url, dir }
         }
-        Ok(other) => panic!("DAILYPAPERS_TEST_STORE={other:?}: expected sqlite"),
+        Ok("postgres") => {
+            let url = new_postgres_database().await;
+            let store: Arc<dyn Store> = Arc::new(
+                crate::PostgresStore::open(&url)
+                    .await
+                    .expect("open the test store"),
+            );
+            TestStore {
+                store,
+                url: StoreUrl::Postgres(url),
+                dir,
+            }
+        }
+        Ok(other) => panic!("DAILYPAPERS_TEST_STORE={other:?}: expected sqlite or postgres"),
     }
 }
+
+/// Creates an empty database on the test server and answers its URL.
+async fn new_postgres_database() -> String {
+    use sqlx::Connection;
+    let server = std::env::var("DAILYPAPERS_TEST_PG_URL").expect(
+        "DAILYPAPERS_TEST_STORE=postgres needs DAILYPAPERS_TEST_PG_URL, the URL of a database \
+         on the server to make test databases on (`scripts/pg.sh start DIR` prints one)",
+    );
+    let mut url = url::Url::parse(&server).expect("DAILYPAPERS_TEST_PG_URL is a URL");
+    let name = format!(
+        "test_{}_{}",
+        std::process::id(),
+        NEXT_DATABASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("connect to the test server");
+    // A process id can come round again in a long run: start clean. (Each
+    // statement on its own: neither may run inside a transaction block.)
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::raw_sql(&sql)
+            .execute(&mut admin)
+            .await
+            .expect("create a test database");
+    }
+    let _ = admin.close().await;
+    url.set_path(&name);
+    url.to_string()
+}
+
+static NEXT_DATABASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -27,6 +27,15 @@ impl StoreUrl {
         StoreUrl::Sqlite(dir.join(DATABASE_FILE))
     }
 
+    /// The URL in full, password included: what another process is given
+    /// (as `DAILYPAPERS_DATABASE_URL`) to open the same store. Never log it.
+    pub fn unredacted(&self) -> String {
+        match self {
+            StoreUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            StoreUrl::Postgres(url) => url.clone(),
+        }
+    }
+
     /// The URL as it may be shown and logged: a password is replaced by `***`.
     pub fn redacted(&self) -> String {
         match self {
