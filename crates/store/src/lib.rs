@@ -2,8 +2,9 @@
 //!
 //! Callers see one interface, [`Store`], used as `Arc<dyn Store>` and
 //! obtained from [`open`] with a [`StoreUrl`], so that the SQLite
-//! implementation (the embedded default, [`SqliteStore`]) and a PostgreSQL
-//! one can be swapped without touching them. Every implementation must pass
+//! implementation (the embedded default, [`SqliteStore`]) and the
+//! PostgreSQL one ([`PostgresStore`], for several servers on one database)
+//! can be swapped without touching them. Every implementation must pass
 //! the conformance suite in `tests/conformance.rs`, and must keep the
 //! contract written on [`Store`].
 //!
@@ -15,6 +16,7 @@
 pub mod codec;
 mod error;
 pub mod merge;
+pub mod postgres;
 pub mod retry;
 pub mod sqlite;
 #[cfg(feature = "testing")]
@@ -26,6 +28,7 @@ use chrono::NaiveDate;
 use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization, Paper};
 
 pub use error::StoreError;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use url::{DATABASE_FILE, StoreUrl};
 
@@ -34,9 +37,7 @@ pub use url::{DATABASE_FILE, StoreUrl};
 pub async fn open(url: &StoreUrl) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     match url {
         StoreUrl::Sqlite(path) => Ok(std::sync::Arc::new(SqliteStore::open_file(path).await?)),
-        StoreUrl::Postgres(_) => Err(StoreError::Unsupported(format!(
-            "{url}: this build stores papers in SQLite only; use a file path or sqlite://PATH"
-        ))),
+        StoreUrl::Postgres(url) => Ok(std::sync::Arc::new(PostgresStore::open(url).await?)),
     }
 }
 
