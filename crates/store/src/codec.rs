@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use crate::StoreError;
+use crate::rows::{Kind, Row, Table, Value};
 
 /// Embeddings are stored as little-endian f16: half the size of f32, and
 /// far more precise than the cosine ranking needs.
@@ -63,6 +64,59 @@ pub fn to_i64(n: u64) -> i64 {
 /// See [`to_i64`].
 pub fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
+}
+
+/// Reads a database row of `table` as plain values (any backend).
+pub fn plain_row<R>(row: &R, table: &Table) -> Result<Row, StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            Ok(match c.kind {
+                Kind::Int => row
+                    .try_get::<Option<i64>, _>(i)?
+                    .map_or(Value::Null, Value::Int),
+                Kind::Text => row
+                    .try_get::<Option<String>, _>(i)?
+                    .map_or(Value::Null, Value::Text),
+                Kind::Bytes => row
+                    .try_get::<Option<Vec<u8>>, _>(i)?
+                    .map_or(Value::Null, Value::Bytes),
+            })
+        })
+        .collect()
+}
+
+/// Binds a plain value as its column's type (a null is typed too).
+pub fn push_plain<'a, DB>(
+    b: &mut sqlx::query_builder::Separated<'_, 'a, DB, &'static str>,
+    v: &'a Value,
+    kind: Kind,
+) where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a [u8]: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<&'a [u8]>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    match (v, kind) {
+        (Value::Int(n), _) => b.push_bind(*n),
+        (Value::Text(t), _) => b.push_bind(t.as_str()),
+        (Value::Bytes(x), _) => b.push_bind(x.as_slice()),
+        (Value::Null, Kind::Int) => b.push_bind(None::<i64>),
+        (Value::Null, Kind::Text) => b.push_bind(None::<&str>),
+        (Value::Null, Kind::Bytes) => b.push_bind(None::<&[u8]>),
+    };
 }
 
 #[cfg(test)]

@@ -13,9 +13,6 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
-    /// The store URL names a backend this build does not have.
-    #[error("{0}")]
-    Unsupported(String),
     /// Applying schema migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -25,6 +22,21 @@ pub enum StoreError {
     /// A stored row could not be read back (corrupt or from a newer version).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// A copy was asked into a store that already holds data.
+    #[error("{0} already holds data: copy into an empty store, or pass --merge to merge into it")]
+    NotEmpty(String),
+    /// A copy failed part-way: the target holds what was copied before.
+    #[error(
+        "the copy stopped at table {table}: {source}; the target holds part of the copy: empty it and copy again, or copy again with --merge"
+    )]
+    CopyStopped {
+        table: &'static str,
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// A finished copy does not read back as its source.
+    #[error("the copy differs from its source in: {0}")]
+    CopyDiffers(String),
     /// A backup could not be made or checked.
     #[error("backup to {path}: {why}")]
     Backup { path: String, why: String },

@@ -14,10 +14,12 @@
 //! rows, calls them, and writes.
 
 pub mod codec;
+pub mod copy;
 mod error;
 pub mod merge;
 pub mod postgres;
 pub mod retry;
+pub mod rows;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -278,9 +280,30 @@ pub trait Store: Send + Sync + 'static {
     /// Every lease held or lapsed, by name.
     async fn leases(&self) -> Result<Vec<Lease>, StoreError>;
 
-    /// Writes a consistent copy of the whole store to the file `dest`, while
-    /// others go on reading and writing: every batch is in it whole or not
-    /// at all. The copy is itself a store (open it with its path).
+    /// Up to `limit` rows of `table` (one of [`rows::TABLES`]) whose key is
+    /// above `after` (from the first with `None`), in key order (byte order
+    /// for text keys, on every backend).
+    async fn read_rows(
+        &self,
+        table: &'static rows::Table,
+        after: Option<rows::Value>,
+        limit: u64,
+    ) -> Result<Vec<rows::Row>, StoreError>;
+
+    /// Writes rows of `table` as they are, in one transaction, replacing
+    /// rows with the same key: how `copy` fills a store. Bypasses the
+    /// merge rule and the numbering, so it is for filling a store from
+    /// another one, not for imports.
+    async fn write_rows(
+        &self,
+        table: &'static rows::Table,
+        rows: &[rows::Row],
+    ) -> Result<(), StoreError>;
+
+    /// Writes a consistent copy of the whole store to the SQLite file
+    /// `dest`, while others go on reading and writing: every batch is in it
+    /// whole or not at all. The copy is itself a store (open it with its
+    /// path), whichever the backend of this one.
     async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError>;
 
     /// What the store takes on disk, in bytes.

@@ -29,8 +29,10 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use crate::codec::{
     day_text, decode_vector, encode_vector, from_json, parse_day, timestamp, to_i64, to_u64,
 };
+use crate::codec::{plain_row, push_plain};
 use crate::merge::{ImportPlan, Incoming, Stored};
 use crate::retry::retrying;
+use crate::rows::{Row as PlainRow, Table, Value};
 use crate::{
     Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease, NewEmbedding,
     PaperChange, PoolUse, Store, StoreError, StoreUrl, StoredEmbedding,
@@ -286,6 +288,29 @@ async fn write_plan(conn: &mut PgConnection, plan: &ImportPlan) -> Result<(), St
         .await?;
     }
     Ok(())
+}
+
+/// Up to `limit` rows of `table` after the key `after`, in key order.
+async fn read_rows_on(
+    conn: &mut PgConnection,
+    table: &Table,
+    after: Option<&Value>,
+    limit: u64,
+) -> Result<Vec<PlainRow>, StoreError> {
+    let key = table.key().name;
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {} FROM {}",
+        table.column_list(),
+        table.name
+    ));
+    if let Some(after) = after {
+        q.push(format!(" WHERE {key} > "));
+        push_plain(&mut q.separated(""), after, table.key().kind);
+    }
+    q.push(format!(" ORDER BY {key} LIMIT "))
+        .push_bind(to_i64(limit));
+    let rows = q.build().fetch_all(&mut *conn).await?;
+    rows.iter().map(|r| plain_row(r, table)).collect()
 }
 
 /// Reads `(paper, listing)` JSON columns into a `Listing`.
@@ -625,11 +650,95 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError> {
-        Err(StoreError::Backup {
-            path: dest.display().to_string(),
-            why: "a PostgreSQL store is backed up with pg_dump (see the README)".into(),
+    async fn read_rows(
+        &self,
+        table: &'static Table,
+        after: Option<Value>,
+        limit: u64,
+    ) -> Result<Vec<PlainRow>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        read_rows_on(&mut conn, table, after.as_ref(), limit).await
+    }
+
+    async fn write_rows(&self, table: &'static Table, rows: &[PlainRow]) -> Result<(), StoreError> {
+        crate::rows::check_shape(table, rows)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // PostgreSQL binds at most 65,535 parameters per statement.
+        let per_statement = 60_000 / table.columns.len();
+        retrying("writing rows", || async {
+            let mut tx = self.pool.begin().await?;
+            for chunk in rows.chunks(per_statement) {
+                let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+                    "INSERT INTO {} ({}) ",
+                    table.name,
+                    table.column_list()
+                ));
+                q.push_values(chunk, |mut b, row| {
+                    for (v, c) in row.iter().zip(table.columns) {
+                        push_plain(&mut b, v, c.kind);
+                    }
+                });
+                q.push(format!(
+                    " ON CONFLICT ({}) DO UPDATE SET {}",
+                    table.key().name,
+                    table.update_list()
+                ));
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
         })
+        .await
+    }
+
+    /// Copies every table, as one repeatable-read transaction sees the
+    /// database, into a new SQLite file (written beside `dest` and renamed
+    /// when whole).
+    async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        let fail = |why: String| StoreError::Backup {
+            path: dest.display().to_string(),
+            why,
+        };
+        if dest.exists() {
+            return Err(fail("the file exists; name a new file".into()));
+        }
+        let partial = dest.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        let copied = async {
+            let target = crate::SqliteStore::open_file(&partial).await?;
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            for table in crate::rows::TABLES {
+                let mut after: Option<Value> = None;
+                loop {
+                    let page =
+                        read_rows_on(&mut tx, table, after.as_ref(), crate::rows::PAGE).await?;
+                    target.write_rows(table, &page).await?;
+                    match page.last() {
+                        Some(last) if page.len() as u64 == crate::rows::PAGE => {
+                            after = Some(last[0].clone());
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            tx.commit().await?;
+            target.close().await;
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        if let Err(e) = copied {
+            let _ = std::fs::remove_file(&partial);
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
+            }
+            return Err(fail(e.to_string()));
+        }
+        std::fs::rename(&partial, dest).map_err(|e| fail(e.to_string()))
     }
 
     async fn size_bytes(&self) -> Result<u64, StoreError> {

@@ -31,8 +31,10 @@ use crate::codec::{
     day_text, decode_vector, encode_vector, from_json, parse_day, timestamp, to_i64, to_json,
     to_u64,
 };
+use crate::codec::{plain_row, push_plain};
 use crate::merge::{ImportPlan, Incoming, Stored};
 use crate::retry::retrying;
+use crate::rows::{Row as PlainRow, Table, Value};
 use crate::{
     Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease, NewEmbedding,
     PaperChange, PoolUse, Store, StoreError, StoredEmbedding,
@@ -640,6 +642,61 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn read_rows(
+        &self,
+        table: &'static Table,
+        after: Option<Value>,
+        limit: u64,
+    ) -> Result<Vec<PlainRow>, StoreError> {
+        let key = table.key().name;
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {} FROM {}",
+            table.column_list(),
+            table.name
+        ));
+        if let Some(after) = &after {
+            q.push(format!(" WHERE {key} > "));
+            push_plain(&mut q.separated(""), after, table.key().kind);
+        }
+        q.push(format!(" ORDER BY {key} LIMIT "))
+            .push_bind(to_i64(limit));
+        let rows = q.build().fetch_all(&self.writer).await?;
+        rows.iter().map(|r| plain_row(r, table)).collect()
+    }
+
+    async fn write_rows(&self, table: &'static Table, rows: &[PlainRow]) -> Result<(), StoreError> {
+        crate::rows::check_shape(table, rows)?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // SQLite binds at most 32,766 parameters per statement.
+        let per_statement = (32_000 / table.columns.len()).min(ROWS_PER_STATEMENT);
+        retrying("writing rows", || async {
+            let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+            for chunk in rows.chunks(per_statement) {
+                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                    "INSERT INTO {} ({}) ",
+                    table.name,
+                    table.column_list()
+                ));
+                q.push_values(chunk, |mut b, row| {
+                    for (v, c) in row.iter().zip(table.columns) {
+                        push_plain(&mut b, v, c.kind);
+                    }
+                });
+                q.push(format!(
+                    " ON CONFLICT ({}) DO UPDATE SET {}",
+                    table.key().name,
+                    table.update_list()
+                ));
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn backup(&self, dest: &Path) -> Result<(), StoreError> {

@@ -94,34 +94,43 @@ impl TestStore {
 
 /// A fresh, empty store on the backend under test.
 pub async fn fresh_store() -> TestStore {
-    let dir = tempfile::tempdir().expect("temporary directory");
     match std::env::var("DAILYPAPERS_TEST_STORE").as_deref() {
-        Ok("sqlite") | Err(_) => {
-            let url = StoreUrl::in_data_dir(dir.path());
-            let StoreUrl::Sqlite(path) = &url else {
-                unreachable!()
-            };
-            let store: Arc<dyn Store> = Arc::new(
-                SqliteStore::open_file(path)
-                    .await
-                    .expect("open the test store"),
-            );
-            TestStore { store, url, dir }
-        }
-        Ok("postgres") => {
-            let url = new_postgres_database().await;
-            let store: Arc<dyn Store> = Arc::new(
-                crate::PostgresStore::open(&url)
-                    .await
-                    .expect("open the test store"),
-            );
-            TestStore {
-                store,
-                url: StoreUrl::Postgres(url),
-                dir,
-            }
-        }
+        Ok("sqlite") | Err(_) => fresh_sqlite_store().await,
+        Ok("postgres") => fresh_postgres_store().await,
         Ok(other) => panic!("DAILYPAPERS_TEST_STORE={other:?}: expected sqlite or postgres"),
+    }
+}
+
+/// A fresh SQLite store, whatever the backend under test (for tests that
+/// move data between backends).
+pub async fn fresh_sqlite_store() -> TestStore {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = StoreUrl::in_data_dir(dir.path());
+    let StoreUrl::Sqlite(path) = &url else {
+        unreachable!()
+    };
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open_file(path)
+            .await
+            .expect("open the test store"),
+    );
+    TestStore { store, url, dir }
+}
+
+/// A fresh database on the PostgreSQL test server
+/// (`DAILYPAPERS_TEST_PG_URL`), whatever the backend under test.
+pub async fn fresh_postgres_store() -> TestStore {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = new_postgres_database().await;
+    let store: Arc<dyn Store> = Arc::new(
+        crate::PostgresStore::open(&url)
+            .await
+            .expect("open the test store"),
+    );
+    TestStore {
+        store,
+        url: StoreUrl::Postgres(url),
+        dir,
     }
 }
 

@@ -799,6 +799,97 @@ async fn a_backup_is_a_store_with_the_same_data(t: &TestStore) {
     assert!(store.size_bytes().await.unwrap() > 0);
 }
 
+/// A store with something in every table: the sample feed, a vector per
+/// paper, a checkpoint and a lease.
+async fn fill_every_table(store: &dyn Store) {
+    sample(store).await;
+    let work = store.embedding_work("m1", 0, 100).await.unwrap();
+    let rows: Vec<NewEmbedding> = work
+        .iter()
+        .map(|w| NewEmbedding {
+            doc: w.doc,
+            paper_seq: w.seq,
+            text_hash: w.doc * 7,
+            vector: Some(vec![w.doc as f32 / 10.0; 8]),
+        })
+        .collect();
+    store.save_embeddings("m1", &rows).await.unwrap();
+    store
+        .set_checkpoint("oai.cs.token", Some("abc"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .acquire_lease("job.hf-daily", "host-1", std::time::Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+}
+
+/// A copy into an empty store is the same store: every table, numbers
+/// included, checked by the checksum; a store holding data is refused
+/// unless merging, and merging re-imports without changing anything.
+async fn a_copy_is_the_same_store_and_a_full_target_is_refused(t: &TestStore) {
+    use dailypapers_store::copy::copy;
+    use dailypapers_store::rows::checksum;
+    let source = &*t.store;
+    fill_every_table(source).await;
+    let target = fresh_store().await;
+    let mut seen = Vec::new();
+    let report = copy(source, &*target.store, false, &mut |table, done| {
+        seen.push((table, done))
+    })
+    .await
+    .unwrap();
+    assert!(seen.contains(&("papers", 6)), "{seen:?}");
+    let sums = checksum(source).await.unwrap();
+    assert_eq!(checksum(&*target.store).await.unwrap(), sums);
+    assert_eq!(report.checked, sums);
+    let rows_of = |name: &str| sums.iter().find(|s| s.table == name).unwrap().rows;
+    assert_eq!(
+        (
+            rows_of("papers"),
+            rows_of("listings"),
+            rows_of("embeddings")
+        ),
+        (6, 5, 6)
+    );
+    assert_eq!((rows_of("checkpoints"), rows_of("leases")), (1, 1));
+    // What the copy serves is what the source serves.
+    let q = query("2025-11-01", "2025-12-31");
+    assert_eq!(
+        target.store.feed(&q).await.unwrap(),
+        source.feed(&q).await.unwrap()
+    );
+    assert_eq!(
+        target.store.embeddings_since("m1", 0, 100).await.unwrap(),
+        source.embeddings_since("m1", 0, 100).await.unwrap()
+    );
+    // Numbering goes on from the source's numbers.
+    let next = paper("2512.00009", "After the copy", Some(1));
+    target
+        .store
+        .import(vec![Listing::paper_only(next)])
+        .await
+        .unwrap();
+    assert!(target.store.max_seq().await.unwrap() > source.max_seq().await.unwrap());
+
+    let err = copy(source, &*target.store, false, &mut |_, _| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("already holds data") && err.contains("--merge"),
+        "{err}"
+    );
+    let merged = copy(source, &*target.store, true, &mut |_, _| {})
+        .await
+        .unwrap();
+    let outcome = merged.merged.unwrap();
+    assert_eq!((outcome.new, outcome.unchanged), (0, 6), "{outcome:?}");
+    assert_eq!(target.store.counts().await.unwrap().papers, 7);
+}
+
 /// One test per check, on the store `fresh_store` gives (the backend under test).
 macro_rules! conformance {
     ($($check:ident),* $(,)?) => {
@@ -827,6 +918,7 @@ conformance!(
     concurrent_writers_never_make_a_follower_skip_a_change,
     leases_are_exclusive_and_expire,
     a_backup_is_a_store_with_the_same_data,
+    a_copy_is_the_same_store_and_a_full_target_is_refused,
 );
 
 /// SQLite only: the file is in WAL mode and keeps its data across opens.

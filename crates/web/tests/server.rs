@@ -117,6 +117,21 @@ impl Store for ProbedStore {
     async fn leases(&self) -> Result<Vec<Lease>, StoreError> {
         self.inner.leases().await
     }
+    async fn read_rows(
+        &self,
+        table: &'static dailypapers_store::rows::Table,
+        after: Option<dailypapers_store::rows::Value>,
+        limit: u64,
+    ) -> Result<Vec<dailypapers_store::rows::Row>, StoreError> {
+        self.inner.read_rows(table, after, limit).await
+    }
+    async fn write_rows(
+        &self,
+        table: &'static dailypapers_store::rows::Table,
+        rows: &[dailypapers_store::rows::Row],
+    ) -> Result<(), StoreError> {
+        self.inner.write_rows(table, rows).await
+    }
     async fn backup(&self, dest: &std::path::Path) -> Result<(), StoreError> {
         self.inner.backup(dest).await
     }

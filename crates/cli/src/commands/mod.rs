@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod bench;
+pub mod copy;
 pub mod ingest;
 pub mod live;
 pub mod search;

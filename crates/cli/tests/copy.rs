@@ -1,0 +1,172 @@
+//! `dailypapers copy`: an instance moved from SQLite to PostgreSQL and back
+//! is the same store, and each way a copy can be refused says why and
+//! leaves the target as it was.
+//!
+//! These tests need the PostgreSQL test server (`DAILYPAPERS_TEST_PG_URL`,
+//! started by `make test`); their names start with `cross_backend`.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use dailypapers_store::rows::checksum;
+use dailypapers_store::testing::{TestStore, fresh_postgres_store, fresh_sqlite_store};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel)
+}
+
+fn dailypapers() -> Command {
+    let mut cmd = Command::cargo_bin("dailypapers").unwrap();
+    cmd.env_remove("DAILYPAPERS_DATA_DIR")
+        .env_remove("DAILYPAPERS_DATABASE_URL");
+    cmd
+}
+
+/// `dailypapers copy --from A --to B [extra…]`.
+fn copy(from: &TestStore, to: &TestStore, extra: &[&str]) -> assert_cmd::assert::Assert {
+    dailypapers()
+        .args([
+            "copy",
+            "--from",
+            &from.url.unredacted(),
+            "--to",
+            &to.url.unredacted(),
+        ])
+        .args(extra)
+        .assert()
+}
+
+fn out(a: &assert_cmd::assert::Assert) -> (String, String) {
+    let o = a.get_output();
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// An SQLite instance with a feed, arXiv papers and a checkpoint.
+async fn instance() -> TestStore {
+    let t = fresh_sqlite_store().await;
+    for (source, file) in [
+        ("hf-daily", "hf-daily-papers/2025-12-01.json"),
+        ("arxiv", "arxiv-api/q_testing_s0_m100_cfe7536492ca.xml"),
+    ] {
+        dailypapers()
+            .envs(t.env())
+            .arg("--data-dir")
+            .arg(t.dir())
+            .args(["ingest", source])
+            .arg(fixture(file))
+            .assert()
+            .success();
+    }
+    t
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cross_backend_sqlite_to_postgres_and_back_is_the_same_store() {
+    let original = instance().await;
+    let sums = checksum(&*original.store).await.unwrap();
+    assert!(
+        sums.iter().any(|s| s.table == "papers" && s.rows == 123),
+        "{sums:?}"
+    );
+
+    let pg = fresh_postgres_store().await;
+    let there = copy(&original, &pg, &[]).success();
+    let (stdout, _) = out(&there);
+    assert!(
+        stdout.contains("papers 123") && stdout.contains("equal on both sides"),
+        "{stdout}"
+    );
+    assert_eq!(checksum(&*pg.store).await.unwrap(), sums);
+
+    let back = fresh_sqlite_store().await;
+    copy(&pg, &back, &[]).success();
+    assert_eq!(checksum(&*back.store).await.unwrap(), sums);
+    let z = back
+        .store
+        .listing(&"2511.22699".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Some(z),
+        original
+            .store
+            .listing(&"2511.22699".parse().unwrap())
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cross_backend_a_target_with_data_is_refused_unless_merging() {
+    let original = instance().await;
+    let pg = fresh_postgres_store().await;
+    copy(&original, &pg, &[]).success();
+    let before = checksum(&*pg.store).await.unwrap();
+
+    let refused = copy(&original, &pg, &[]).code(1);
+    let (_, stderr) = out(&refused);
+    assert!(
+        stderr.contains("already holds data") && stderr.contains("--merge"),
+        "{stderr}"
+    );
+    assert_eq!(
+        checksum(&*pg.store).await.unwrap(),
+        before,
+        "nothing was touched"
+    );
+
+    // Merging the same instance again changes no paper.
+    let merged = copy(&original, &pg, &["--merge"]).success();
+    let (stdout, _) = out(&merged);
+    assert!(
+        stdout.contains("new 0, updated 0, unchanged 123"),
+        "{stdout}"
+    );
+    assert_eq!(pg.store.counts().await.unwrap().papers, 123);
+}
+
+#[test]
+fn a_bad_store_url_is_a_usage_error_that_names_it() {
+    let refused = dailypapers()
+        .args([
+            "copy",
+            "--from",
+            "mysql://db/papers",
+            "--to",
+            "/tmp/x.sqlite3",
+        ])
+        .assert()
+        .code(2);
+    let (_, stderr) = out(&refused);
+    assert!(
+        stderr.contains("--from") && stderr.contains("mysql"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_source_is_named_and_nothing_is_written() {
+    let target = fresh_sqlite_store().await;
+    let refused = dailypapers()
+        .args([
+            "copy",
+            "--from",
+            "postgres://nobody@127.0.0.1:1/none",
+            "--to",
+            &target.url.unredacted(),
+        ])
+        .assert()
+        .code(1);
+    let (_, stderr) = out(&refused);
+    assert!(
+        stderr.contains("cannot open the source postgres://nobody@127.0.0.1:1/none"),
+        "{stderr}"
+    );
+    assert_eq!(target.store.counts().await.unwrap().papers, 0);
+}
