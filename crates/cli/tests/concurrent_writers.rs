@@ -1,4 +1,5 @@
-//! Every write path at once on one SQLite store, as real processes: three
+//! Every write path at once on one store (the backend under test), as real
+//! processes: three
 //! `dailypapers ingest` runs, and a `serve` that embeds in the background
 //! and runs a scheduled job. Every import exits 0, and the store ends up
 //! exactly as the same imports run one after another leave it (counts and a
@@ -13,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use dailypapers_ingest::clock::ManualClock;
-use dailypapers_store::StoreUrl;
+use dailypapers_store::Store;
+use dailypapers_store::testing::{TestStore, fresh_store};
 use serve_support::Server;
 use support::Replay;
 
@@ -70,16 +72,17 @@ fn inputs(dir: &Path) -> Vec<Vec<String>> {
     ]
 }
 
-fn ingest(data: &Path, args: &[String], replay: &Replay) -> std::process::Child {
+fn ingest(t: &TestStore, args: &[String], replay: &Replay) -> std::process::Child {
     std::process::Command::new(bin())
         .env_remove("DAILYPAPERS_DATA_DIR")
+        .envs(t.env())
         .env(
             "DAILYPAPERS_ARXIV_API_URL",
             replay.url("/api/query").as_str(),
         )
         .env("DAILYPAPERS_ARXIV_INTERVAL_SECS", "0")
         .arg("--data-dir")
-        .arg(data)
+        .arg(t.dir())
         .arg("ingest")
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -89,10 +92,7 @@ fn ingest(data: &Path, args: &[String], replay: &Replay) -> std::process::Child 
 }
 
 /// Every stored paper with its listing, by id, as JSON.
-async fn contents(data: &Path) -> BTreeMap<String, String> {
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(data))
-        .await
-        .unwrap();
+async fn contents(store: &dyn Store) -> BTreeMap<String, String> {
     let changes = store.changed_papers(0, u64::MAX / 2).await.unwrap();
     let docs: Vec<u64> = changes.iter().map(|c| c.doc).collect();
     let mut out = BTreeMap::new();
@@ -104,7 +104,6 @@ async fn contents(data: &Path) -> BTreeMap<String, String> {
             );
         }
     }
-    store.close().await;
     out
 }
 
@@ -129,22 +128,18 @@ async fn imports_the_embedder_and_the_scheduler_write_at_once_and_lose_nothing()
     ];
 
     // One after another.
-    let serial = dir.path().join("serial");
+    let serial = fresh_store().await;
     for args in jobs.iter().chain([&query]) {
         let out = ingest(&serial, args, &replay).wait_with_output().unwrap();
         assert!(out.status.success(), "{args:?}: {out:?}");
     }
-    let expected = contents(&serial).await;
+    let expected = contents(&*serial.store).await;
     assert!(expected.len() > RECORDS, "{}", expected.len());
 
     // All at once: a server that embeds and runs the same query on a
     // schedule, and the three imports.
-    let concurrent = dir.path().join("concurrent");
-    dailypapers_store::open(&StoreUrl::in_data_dir(&concurrent))
-        .await
-        .unwrap()
-        .close()
-        .await;
+    let concurrent = fresh_store().await;
+    let store_env = concurrent.env();
     let config = dir.path().join("schedule.toml");
     std::fs::write(
         &config,
@@ -155,8 +150,9 @@ async fn imports_the_embedder_and_the_scheduler_write_at_once_and_lose_nothing()
     let api = replay.url("/api/query").to_string();
     let server = tokio::task::block_in_place(|| {
         Server::start(
-            &concurrent,
+            &dir.path().join("server"),
             &[
+                (store_env[0].0, store_env[0].1.as_str()),
                 ("DAILYPAPERS_CONFIG", config.to_str().unwrap()),
                 ("DAILYPAPERS_MODEL_DIR", &model),
                 ("DAILYPAPERS_ARXIV_API_URL", &api),
@@ -165,9 +161,7 @@ async fn imports_the_embedder_and_the_scheduler_write_at_once_and_lose_nothing()
         )
     });
     // Let the scheduled job and the embedder get going.
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(&concurrent))
-        .await
-        .unwrap();
+    let store = &concurrent.store;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while store.counts().await.unwrap().papers == 0 {
         assert!(
@@ -200,8 +194,7 @@ async fn imports_the_embedder_and_the_scheduler_write_at_once_and_lose_nothing()
         "the scheduled job ran:\n{log}"
     );
     assert!(!log.contains("database is locked"), "{log}");
-    store.close().await;
-    let got = contents(&concurrent).await;
+    let got = contents(&**store).await;
     assert_eq!(
         got.len(),
         expected.len(),

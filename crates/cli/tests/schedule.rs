@@ -1,7 +1,9 @@
-//! Scheduled ingestion in the real `serve`: two servers on one SQLite store
+//! Scheduled ingestion in the real `serve`: two servers on one store (the
+//! backend under test), each with its own data directory for its indexes,
 //! with the same schedule run each due job once (the replay server counts
-//! the requests), the feed fills itself, and `/api/status` and
-//! `/admin/status` say what ran.
+//! the requests) and embed each paper once (the store's revision count),
+//! the feed fills itself, and `/api/status` and `/admin/status` say what
+//! ran.
 
 mod serve_support;
 #[path = "../../ingest/tests/support/mod.rs"]
@@ -10,7 +12,7 @@ mod support;
 use std::time::Duration;
 
 use dailypapers_ingest::clock::ManualClock;
-use dailypapers_store::StoreUrl;
+use dailypapers_store::testing::fresh_store;
 use serve_support::Server;
 use support::Replay;
 
@@ -45,8 +47,14 @@ fn env(replay: &Replay, config: &str) -> Vec<(String, String)> {
         ),
         ("DAILYPAPERS_ARXIV_INTERVAL_SECS".into(), "0".into()),
         ("DAILYPAPERS_CONTACT".into(), "tests@example.org".into()),
-        ("DAILYPAPERS_EMBED".into(), "false".into()),
     ]
+}
+
+/// The model `make model` fetches.
+fn model_dir() -> String {
+    std::env::var("DAILYPAPERS_MODEL_DIR").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/all-MiniLM-L6-v2").to_string()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,34 +63,25 @@ async fn two_servers_with_one_schedule_run_each_due_job_once() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("dailypapers.toml");
     std::fs::write(&config, CONFIG).unwrap();
-    let env = env(&replay, config.to_str().unwrap());
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let data = dir.path().join("data");
-    // Create the store first so both servers start on a migrated file.
-    dailypapers_store::open(&StoreUrl::in_data_dir(&data))
-        .await
-        .unwrap()
-        .close()
-        .await;
+    // The store is created (and migrated) before both servers start.
+    let t = fresh_store().await;
+    let mut env = env(&replay, config.to_str().unwrap());
+    env.extend(t.env().map(|(k, v)| (k.to_string(), v)));
+    // Both embed what the job brings in.
+    env.push(("DAILYPAPERS_MODEL_DIR".into(), model_dir()));
     let (a, b) = tokio::task::spawn_blocking({
-        let data = data.clone();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let (data_a, data_b) = (dir.path().join("a"), dir.path().join("b"));
         move || {
             let env: Vec<(&str, &str)> =
                 env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            (Server::start(&data, &env), Server::start(&data, &env))
+            (Server::start(&data_a, &env), Server::start(&data_b, &env))
         }
     })
     .await
     .unwrap();
 
     // Both look for due jobs five times a second; wait for the run to be recorded.
-    let store = dailypapers_store::open(&StoreUrl::in_data_dir(&data))
-        .await
-        .unwrap();
+    let store = &t.store;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while store
         .checkpoint("job.testing-query")
@@ -116,6 +115,35 @@ async fn two_servers_with_one_schedule_run_each_due_job_once() {
     );
     let papers = store.counts().await.unwrap().papers;
     assert!(papers >= 50, "the query's papers were stored: {papers}");
+
+    // Both servers embed; each paper is embedded by one of them: as many
+    // vectors were ever written (the last revision) as there are papers.
+    let (_, search) = tokio::task::block_in_place(|| a.get("/api/search/status"));
+    let search: serde_json::Value = serde_json::from_str(&search).unwrap();
+    let model = search["model"]
+        .as_str()
+        .expect("the model is loaded")
+        .to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while store.embedding_progress(&model).await.unwrap().done < papers {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not embedded within 2 minutes; logs:\n{}\n{}",
+            a.log.lock().unwrap(),
+            b.log.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let vectors = store
+        .embeddings_since(&model, 0, 10 * papers)
+        .await
+        .unwrap();
+    assert_eq!(vectors.len() as u64, papers);
+    assert_eq!(
+        vectors.iter().map(|v| v.rev).max(),
+        Some(papers),
+        "each paper was embedded once, by one of the two servers"
+    );
 
     // The status says what ran, on either server.
     for server in [&a, &b] {

@@ -54,14 +54,7 @@ impl Default for SchedulerOptions {
 
 /// `HOST:PID:START`: unique among the processes on one store.
 pub fn default_holder() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!(
-        "{host}:{}:{}",
-        std::process::id(),
-        Utc::now().timestamp_millis()
-    )
+    dailypapers_store::process_holder()
 }
 
 /// A job as the status page shows it.

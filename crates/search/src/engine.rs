@@ -35,6 +35,10 @@ const EXACT_FILTER_BELOW: usize = 20_000;
 const CATCH_UP_PAGE: u64 = 2000;
 /// Papers embedded per step of the embedding job.
 const EMBED_BATCH: u64 = 32;
+
+/// How long a claim on embedding work holds: far longer than a batch takes,
+/// and the time after which a dead server's papers are taken over.
+const EMBED_CLAIM: std::time::Duration = std::time::Duration::from_secs(300);
 /// The longest snippet, in characters.
 const SNIPPET_CHARS: usize = 280;
 
@@ -181,6 +185,8 @@ pub struct SearchEngine {
     semantic: Result<Semantic, String>,
     options: EngineOptions,
     stop: AtomicBool,
+    /// Who this engine's embedding claims belong to (this process).
+    holder: String,
 }
 
 impl SearchEngine {
@@ -205,6 +211,7 @@ impl SearchEngine {
             semantic,
             options,
             stop: AtomicBool::new(false),
+            holder: dailypapers_store::process_holder(),
         })
     }
 
@@ -237,6 +244,7 @@ impl SearchEngine {
             semantic,
             options,
             stop: AtomicBool::new(false),
+            holder: dailypapers_store::process_holder(),
         })
     }
 
@@ -483,7 +491,10 @@ impl SearchEngine {
 
     /// Embeds every paper whose embedding is missing or stale, saving each
     /// batch in the store as it goes (so the job resumes where it stopped).
-    /// `progress` is told after each batch. Returns how many were embedded.
+    /// Each batch is claimed in the store first, so servers sharing a store
+    /// embed different papers, and a dead server's claims lapse after
+    /// five minutes. `progress` is told after each batch. Returns how many
+    /// were embedded.
     pub async fn embed_pending(
         &self,
         progress: &(dyn Fn(EmbeddingProgress) + Sync),
@@ -512,7 +523,13 @@ impl SearchEngine {
             }
             let work = self
                 .store
-                .embedding_work(&semantic.model, after, EMBED_BATCH)
+                .claim_embedding_work(
+                    &semantic.model,
+                    &self.holder,
+                    EMBED_CLAIM,
+                    after,
+                    EMBED_BATCH,
+                )
                 .await?;
             let Some(last) = work.last().map(|w| w.doc) else {
                 return Ok(embedded);

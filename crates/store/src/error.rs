@@ -41,3 +41,26 @@ pub enum StoreError {
     #[error("backup to {path}: {why}")]
     Backup { path: String, why: String },
 }
+
+impl StoreError {
+    /// Whether the database cannot be reached now (down, restarting, the
+    /// network gone, every connection busy past the wait): the request may
+    /// succeed later unchanged, so a server answers 503, not 500.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_) => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                // connection_exception (08…), admin_shutdown,
+                // crash_shutdown, cannot_connect_now.
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+            }),
+            _ => false,
+        }
+    }
+}

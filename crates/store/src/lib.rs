@@ -43,6 +43,19 @@ pub async fn open(url: &StoreUrl) -> Result<std::sync::Arc<dyn Store>, StoreErro
     }
 }
 
+/// `HOST:PID:START`, naming this process among all that share a store: the
+/// holder of its leases and embedding claims.
+pub fn process_holder() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    )
+}
+
 /// What importing a batch did, record by record: every record counts once
 /// (a repeat of a paper within the batch counts as what it changed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -250,7 +263,23 @@ pub trait Store: Send + Sync + 'static {
         limit: u64,
     ) -> Result<Vec<EmbeddingWork>, StoreError>;
 
-    /// Saves embeddings made by `model` in one transaction.
+    /// Claims for `holder`, until `ttl` from now, up to `limit` papers after
+    /// document `after_doc` whose embedding by `model` is missing or stale
+    /// and which no other holder has a live claim on, and answers them in
+    /// document order. Several servers on one store each get different
+    /// papers; a claim ends when the paper's embedding is saved, or lapses
+    /// when its holder dies.
+    async fn claim_embedding_work(
+        &self,
+        model: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+        after_doc: u64,
+        limit: u64,
+    ) -> Result<Vec<EmbeddingWork>, StoreError>;
+
+    /// Saves embeddings made by `model` in one transaction, and ends the
+    /// claims on their papers.
     async fn save_embeddings(&self, model: &str, rows: &[NewEmbedding]) -> Result<(), StoreError>;
 
     /// Embeddings by `model` written after revision `after_rev`, in write order.

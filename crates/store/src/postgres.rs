@@ -48,6 +48,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 /// The advisory lock every import holds for its transaction ("dailypap").
 const IMPORT_LOCK: i64 = 0x6461_696c_7970_6170;
 
+/// The advisory lock a claim of embedding work holds ("dpclaim").
+const CLAIM_LOCK: i64 = 0x0064_7063_6c61_696d;
+
 /// The store on a PostgreSQL database.
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
@@ -134,6 +137,11 @@ impl PostgresStore {
                 }
             }
         }
+        let docs: Vec<i64> = rows.iter().map(|r| to_i64(r.doc)).collect();
+        sqlx::query("DELETE FROM embedding_claims WHERE doc = ANY($1)")
+            .bind(docs)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -311,6 +319,22 @@ async fn read_rows_on(
         .push_bind(to_i64(limit));
     let rows = q.build().fetch_all(&mut *conn).await?;
     rows.iter().map(|r| plain_row(r, table)).collect()
+}
+
+/// Papers after `$1` whose embedding by `$2` is missing or stale.
+const EMBEDDING_WORK: &str = "SELECT p.doc AS doc, p.seq AS seq, p.data AS data, \
+        CASE WHEN e.model = $2 THEN e.text_hash END AS text_hash \
+     FROM papers p LEFT JOIN embeddings e ON e.doc = p.doc \
+     WHERE p.doc > $1 AND (e.doc IS NULL OR e.model <> $2 OR e.paper_seq < p.seq)";
+
+fn work_from_row(row: &PgRow) -> Result<EmbeddingWork, StoreError> {
+    let hash: Option<i64> = row.try_get("text_hash")?;
+    Ok(EmbeddingWork {
+        doc: to_u64(row.try_get("doc")?),
+        seq: to_u64(row.try_get("seq")?),
+        paper: from_json("paper", row.try_get("data")?)?,
+        stored_text_hash: hash.map(|h| h as u64),
+    })
 }
 
 /// Reads `(paper, listing)` JSON columns into a `Listing`.
@@ -517,29 +541,68 @@ impl Store for PostgresStore {
         after_doc: u64,
         limit: u64,
     ) -> Result<Vec<EmbeddingWork>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT p.doc AS doc, p.seq AS seq, p.data AS data, \
-                    CASE WHEN e.model = $2 THEN e.text_hash END AS text_hash \
-             FROM papers p LEFT JOIN embeddings e ON e.doc = p.doc \
-             WHERE p.doc > $1 AND (e.doc IS NULL OR e.model <> $2 OR e.paper_seq < p.seq) \
-             ORDER BY p.doc LIMIT $3",
-        )
-        .bind(to_i64(after_doc))
-        .bind(model)
-        .bind(to_i64(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let hash: Option<i64> = row.try_get("text_hash")?;
-                Ok(EmbeddingWork {
-                    doc: to_u64(row.try_get("doc")?),
-                    seq: to_u64(row.try_get("seq")?),
-                    paper: from_json("paper", row.try_get("data")?)?,
-                    stored_text_hash: hash.map(|h| h as u64),
-                })
-            })
-            .collect()
+        let sql = format!("{EMBEDDING_WORK} ORDER BY p.doc LIMIT $3");
+        let rows = sqlx::query(&sql)
+            .bind(to_i64(after_doc))
+            .bind(model)
+            .bind(to_i64(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(work_from_row).collect()
+    }
+
+    /// Claims are taken one after another under an advisory lock: a
+    /// claimer reads the claims committed before it, so servers claiming
+    /// at once get different papers. (A row lock with `SKIP LOCKED` alone
+    /// is not enough at read committed: a claimer whose snapshot predates
+    /// another's commit would find the rows unlocked and their claims not
+    /// yet visible.)
+    async fn claim_embedding_work(
+        &self,
+        model: &str,
+        holder: &str,
+        ttl: Duration,
+        after_doc: u64,
+        limit: u64,
+    ) -> Result<Vec<EmbeddingWork>, StoreError> {
+        let now = Utc::now();
+        let expires = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        retrying("claiming embedding work", || async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(CLAIM_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            let sql = format!(
+                "{EMBEDDING_WORK} AND NOT EXISTS (SELECT 1 FROM embedding_claims c \
+                 WHERE c.doc = p.doc AND c.holder <> $4 AND c.expires_at > $5) \
+                 ORDER BY p.doc LIMIT $3"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(to_i64(after_doc))
+                .bind(model)
+                .bind(to_i64(limit))
+                .bind(holder)
+                .bind(millis(now))
+                .fetch_all(&mut *tx)
+                .await?;
+            let work: Vec<EmbeddingWork> =
+                rows.iter().map(work_from_row).collect::<Result<_, _>>()?;
+            let docs: Vec<i64> = work.iter().map(|w| to_i64(w.doc)).collect();
+            sqlx::query(
+                "INSERT INTO embedding_claims (doc, holder, expires_at) \
+                 SELECT doc, $2, $3 FROM unnest($1::bigint[]) AS t(doc) \
+                 ON CONFLICT (doc) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
+            )
+            .bind(docs)
+            .bind(holder)
+            .bind(millis(expires))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(work)
+        })
+        .await
     }
 
     async fn save_embeddings(&self, model: &str, rows: &[NewEmbedding]) -> Result<(), StoreError> {
@@ -727,6 +790,7 @@ impl Store for PostgresStore {
                 }
             }
             tx.commit().await?;
+            target.finish_file().await?;
             target.close().await;
             Ok::<_, StoreError>(())
         }

@@ -131,6 +131,10 @@ pub const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "embedding_claims",
+        columns: &[int("doc"), text("holder"), int("expires_at")],
+    },
+    Table {
         name: "checkpoints",
         columns: &[text("key"), text("value"), text("updated_at")],
     },

@@ -118,6 +118,22 @@ impl SqliteStore {
         })
     }
 
+    /// Moves everything written into the database file itself (a WAL
+    /// checkpoint that empties the log), so the file alone is the whole
+    /// store: before it is renamed or moved without its `-wal` file.
+    pub async fn finish_file(&self) -> Result<(), StoreError> {
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.writer)
+            .await?;
+        if busy != 0 {
+            return Err(StoreError::Corrupt(format!(
+                "{}: the write-ahead log could not be emptied (a reader holds it)",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -172,6 +188,10 @@ impl SqliteStore {
                     .await?;
                 }
             }
+            sqlx::query("DELETE FROM embedding_claims WHERE doc = ?1")
+                .bind(to_i64(row.doc))
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -297,6 +317,22 @@ async fn write_plan(conn: &mut SqliteConnection, plan: &ImportPlan) -> Result<()
         q.build().execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Papers after `?1` whose embedding by `?2` is missing or stale.
+const EMBEDDING_WORK: &str = "SELECT p.doc AS doc, p.seq AS seq, p.data AS data, \
+        CASE WHEN e.model = ?2 THEN e.text_hash END AS text_hash \
+     FROM papers p LEFT JOIN embeddings e ON e.doc = p.doc \
+     WHERE p.doc > ?1 AND (e.doc IS NULL OR e.model <> ?2 OR e.paper_seq < p.seq)";
+
+fn work_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<EmbeddingWork, StoreError> {
+    let hash: Option<i64> = row.try_get("text_hash")?;
+    Ok(EmbeddingWork {
+        doc: to_u64(row.try_get("doc")?),
+        seq: to_u64(row.try_get("seq")?),
+        paper: from_json("paper", row.try_get("data")?)?,
+        stored_text_hash: hash.map(|h| h as u64),
+    })
 }
 
 /// Reads `(paper, listing)` JSON columns into a `Listing`.
@@ -508,29 +544,59 @@ impl Store for SqliteStore {
         after_doc: u64,
         limit: u64,
     ) -> Result<Vec<EmbeddingWork>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT p.doc AS doc, p.seq AS seq, p.data AS data, \
-                    CASE WHEN e.model = ?2 THEN e.text_hash END AS text_hash \
-             FROM papers p LEFT JOIN embeddings e ON e.doc = p.doc \
-             WHERE p.doc > ?1 AND (e.doc IS NULL OR e.model <> ?2 OR e.paper_seq < p.seq) \
-             ORDER BY p.doc LIMIT ?3",
-        )
-        .bind(to_i64(after_doc))
-        .bind(model)
-        .bind(to_i64(limit))
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let hash: Option<i64> = row.try_get("text_hash")?;
-                Ok(EmbeddingWork {
-                    doc: to_u64(row.try_get("doc")?),
-                    seq: to_u64(row.try_get("seq")?),
-                    paper: from_json("paper", row.try_get("data")?)?,
-                    stored_text_hash: hash.map(|h| h as u64),
-                })
-            })
-            .collect()
+        let sql = format!("{EMBEDDING_WORK} ORDER BY p.doc LIMIT ?3");
+        let rows = sqlx::query(&sql)
+            .bind(to_i64(after_doc))
+            .bind(model)
+            .bind(to_i64(limit))
+            .fetch_all(&self.readers)
+            .await?;
+        rows.iter().map(work_from_row).collect()
+    }
+
+    async fn claim_embedding_work(
+        &self,
+        model: &str,
+        holder: &str,
+        ttl: Duration,
+        after_doc: u64,
+        limit: u64,
+    ) -> Result<Vec<EmbeddingWork>, StoreError> {
+        let now = Utc::now();
+        let expires = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        retrying("claiming embedding work", || async {
+            let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+            let sql = format!(
+                "{EMBEDDING_WORK} AND NOT EXISTS (SELECT 1 FROM embedding_claims c \
+                 WHERE c.doc = p.doc AND c.holder <> ?4 AND c.expires_at > ?5) \
+                 ORDER BY p.doc LIMIT ?3"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(to_i64(after_doc))
+                .bind(model)
+                .bind(to_i64(limit))
+                .bind(holder)
+                .bind(millis(now))
+                .fetch_all(&mut *tx)
+                .await?;
+            let work: Vec<EmbeddingWork> = rows.iter().map(work_from_row).collect::<Result<_, _>>()?;
+            for chunk in work.chunks(ROWS_PER_STATEMENT) {
+                let mut q: QueryBuilder<Sqlite> =
+                    QueryBuilder::new("INSERT INTO embedding_claims (doc, holder, expires_at) ");
+                q.push_values(chunk, |mut b, w| {
+                    b.push_bind(to_i64(w.doc))
+                        .push_bind(holder)
+                        .push_bind(millis(expires));
+                });
+                q.push(
+                    " ON CONFLICT (doc) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
+                );
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(work)
+        })
+        .await
     }
 
     async fn save_embeddings(&self, model: &str, rows: &[NewEmbedding]) -> Result<(), StoreError> {

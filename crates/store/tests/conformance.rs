@@ -890,6 +890,126 @@ async fn a_copy_is_the_same_store_and_a_full_target_is_refused(t: &TestStore) {
     assert_eq!(target.store.counts().await.unwrap().papers, 7);
 }
 
+/// A vector for each paper of `work`, as an embedder would save them.
+fn vectors_for(work: &[dailypapers_store::EmbeddingWork]) -> Vec<NewEmbedding> {
+    work.iter()
+        .map(|w| NewEmbedding {
+            doc: w.doc,
+            paper_seq: w.seq,
+            text_hash: 1,
+            vector: Some(vec![0.5; 4]),
+        })
+        .collect()
+}
+
+/// Claimed embedding work goes to one holder at a time: others get other
+/// papers, a saved embedding ends the claim, a lapsed claim is taken
+/// over, and two embedders racing on their own connections embed each
+/// paper once.
+async fn embedding_work_is_claimed_by_one_holder_at_a_time(t: &TestStore) {
+    use std::time::Duration;
+    let store = &*t.store;
+    let batch: Vec<Listing> = (1..=40)
+        .map(|i| Listing::paper_only(paper(&format!("2501.{i:05}"), &format!("Paper {i}"), None)))
+        .collect();
+    store.import(batch).await.unwrap();
+    let hour = Duration::from_secs(3600);
+    let docs = |w: &[dailypapers_store::EmbeddingWork]| w.iter().map(|w| w.doc).collect::<Vec<_>>();
+    let a = store
+        .claim_embedding_work("m1", "a", hour, 0, 3)
+        .await
+        .unwrap();
+    let b = store
+        .claim_embedding_work("m1", "b", hour, 0, 3)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 3);
+    assert_eq!(b.len(), 3);
+    assert!(
+        docs(&a).iter().all(|d| !docs(&b).contains(d)),
+        "{:?} {:?}",
+        docs(&a),
+        docs(&b)
+    );
+    assert!(
+        docs(&a).iter().all(|d| docs(&b).iter().all(|e| d < e)),
+        "in document order"
+    );
+    // A holder sees its own claims again; the unclaimed list is unchanged.
+    assert_eq!(
+        docs(
+            &store
+                .claim_embedding_work("m1", "a", hour, 0, 3)
+                .await
+                .unwrap()
+        ),
+        docs(&a)
+    );
+    assert_eq!(store.embedding_work("m1", 0, 100).await.unwrap().len(), 40);
+
+    // Saving ends the claim (and the work); a lapsed claim is taken over.
+    store.save_embeddings("m1", &vectors_for(&a)).await.unwrap();
+    let c = store
+        .claim_embedding_work("m1", "c", Duration::ZERO, 0, 40)
+        .await
+        .unwrap();
+    assert_eq!(c.len(), 34, "all but a's saved and b's claimed");
+    assert!(
+        docs(&c)
+            .iter()
+            .all(|d| !docs(&b).contains(d) && !docs(&a).contains(d))
+    );
+    let d = store
+        .claim_embedding_work("m1", "d", hour, 0, 40)
+        .await
+        .unwrap();
+    assert_eq!(docs(&d), docs(&c), "c's claims lapsed at once");
+
+    // Two embedders at once, each on its own connections, until no work is left.
+    let t2 = fresh_store().await;
+    let batch: Vec<Listing> = (1..=300)
+        .map(|i| Listing::paper_only(paper(&format!("2502.{i:05}"), &format!("Paper {i}"), None)))
+        .collect();
+    t2.store.import(batch).await.unwrap();
+    let mut embedders = Vec::new();
+    for holder in ["x", "y"] {
+        let store = t2.open_another().await;
+        embedders.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let work = store
+                    .claim_embedding_work("m1", holder, hour, 0, 16)
+                    .await
+                    .unwrap();
+                if work.is_empty() {
+                    return mine;
+                }
+                mine.extend(work.iter().map(|w| w.doc));
+                store
+                    .save_embeddings("m1", &vectors_for(&work))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for e in embedders {
+        all.extend(e.await.unwrap());
+    }
+    all.sort_unstable();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "a paper was embedded twice");
+    assert_eq!(all.len(), 300);
+    let revs = t2.store.embeddings_since("m1", 0, 1000).await.unwrap();
+    assert_eq!(revs.len(), 300);
+    assert_eq!(
+        revs.iter().map(|r| r.rev).max(),
+        Some(300),
+        "one vector written per paper"
+    );
+}
+
 /// One test per check, on the store `fresh_store` gives (the backend under test).
 macro_rules! conformance {
     ($($check:ident),* $(,)?) => {
@@ -919,6 +1039,7 @@ conformance!(
     leases_are_exclusive_and_expire,
     a_backup_is_a_store_with_the_same_data,
     a_copy_is_the_same_store_and_a_full_target_is_refused,
+    embedding_work_is_claimed_by_one_holder_at_a_time,
 );
 
 /// SQLite only: the file is in WAL mode and keeps its data across opens.

@@ -70,8 +70,16 @@ impl AppError {
     }
 }
 
+/// What a reader is told while the database does not answer.
+pub const STORE_UNAVAILABLE: &str =
+    "The database does not answer at the moment. Please try again in a few seconds.";
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "the store does not answer");
+            return AppError::Unavailable(STORE_UNAVAILABLE.to_string());
+        }
         tracing::error!(error = %e, "store query failed");
         AppError::Internal
     }

@@ -162,13 +162,17 @@ fn request_log(
         .on_failure(DefaultOnFailure::new().latency_unit(LatencyUnit::Micros))
 }
 
-/// `GET /healthz`: `ok` when the store answers a ping.
-async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+/// `GET /healthz`: `ok` when the store answers a ping; otherwise 503 and
+/// why (`store unavailable: …`).
+async fn healthz(State(state): State<AppState>) -> (StatusCode, String) {
     match state.store.ping().await {
-        Ok(_) => (StatusCode::OK, "ok"),
+        Ok(_) => (StatusCode::OK, "ok".to_string()),
         Err(e) => {
             tracing::error!(error = %e, "health check: the store does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("store unavailable: {e}"),
+            )
         }
     }
 }

@@ -117,6 +117,18 @@ impl Store for ProbedStore {
     async fn leases(&self) -> Result<Vec<Lease>, StoreError> {
         self.inner.leases().await
     }
+    async fn claim_embedding_work(
+        &self,
+        model: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+        after_doc: u64,
+        limit: u64,
+    ) -> Result<Vec<dailypapers_store::EmbeddingWork>, StoreError> {
+        self.inner
+            .claim_embedding_work(model, holder, ttl, after_doc, limit)
+            .await
+    }
     async fn read_rows(
         &self,
         table: &'static dailypapers_store::rows::Table,
@@ -175,7 +187,11 @@ async fn the_health_check_pings_the_store() {
     store.down.store(true, Ordering::Relaxed);
     let r = app.get("/healthz").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(r.body, "store unavailable");
+    assert!(
+        r.body.starts_with("store unavailable: ") && r.body.contains("not available"),
+        "{}",
+        r.body
+    );
     assert_eq!(store.pings.load(Ordering::Relaxed), 2);
 }
 

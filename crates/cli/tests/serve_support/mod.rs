@@ -26,6 +26,7 @@ impl Server {
     pub fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dailypapers"));
         cmd.env_remove("DAILYPAPERS_DATA_DIR")
+            .env_remove("DAILYPAPERS_DATABASE_URL")
             .env("DAILYPAPERS_LOG", "info,sqlx=warn")
             .env("DAILYPAPERS_MODEL_DIR", "/nonexistent/model")
             .arg("--data-dir")
