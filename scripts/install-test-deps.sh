@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the server-level tests need: Debian's Chromium and
+# Install everything the tests need: Debian's PostgreSQL (for the second
+# store backend; scripts/pg.sh runs throw-away clusters of it), Chromium and
 # ChromeDriver, wrk and curl, and a Python virtualenv (.venv/) holding the
 # official Hugging Face client, Selenium, and the Prometheus client (whose
 # parser reads /metrics).
@@ -17,7 +18,7 @@ SELENIUM_VERSION="${SELENIUM_VERSION:-4.50.0}"
 PROMETHEUS_CLIENT_VERSION="${PROMETHEUS_CLIENT_VERSION:-0.26.0}"
 PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}" "prometheus_client==${PROMETHEUS_CLIENT_VERSION}")
 
-APT_PKGS=(chromium chromium-driver wrk curl)
+APT_PKGS=(chromium chromium-driver wrk curl postgresql)
 
 log() { printf '[install-test-deps] %s\n' "$*"; }
 
