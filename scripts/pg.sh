@@ -9,6 +9,7 @@
 #   scripts/pg.sh stop DIR                stops the cluster and removes DIR
 #   scripts/pg.sh url DIR                 prints the URL again
 #   scripts/pg.sh pause DIR / resume DIR  stops / starts the server, data kept
+#   scripts/pg.sh bin DIR                 prints the directory of pg_dump, pg_restore, …
 #
 # Without --durable the cluster skips fsync (tests); benchmarks pass
 # --durable to measure what an operator would run.
@@ -81,6 +82,7 @@ start)
     url
     ;;
 url) url ;;
+bin) bindir ;;
 pause)
     as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     ;;

@@ -10,7 +10,9 @@
 #   tests/interop/test_hf_client.py  (official huggingface_hub client, HF_ENDPOINT)
 #   tests/interop/test_metrics.py    (/metrics read by prometheus_client's parser)
 #   tests/e2e/test_browser.py        (Selenium + Debian chromium, DAILYPAPERS_URL)
-# with the .venv python (scripts/install-test-deps.sh makes it) -> stop the server.
+# with the .venv python (scripts/install-test-deps.sh makes it) -> stop the server
+# -> copy the store to a throw-away PostgreSQL (scripts/pg.sh), serve the copy,
+# and run test_hf_client.py against it again.
 # The last line is `N passed, N failed`; the exit code is non-zero if anything failed.
 #
 # Environment: DAILYPAPERS_BIN, HEALTH_TIMEOUT (seconds, default 30),
@@ -85,6 +87,9 @@ cleanup() {
             kill -KILL "$SERVER_PID" 2>/dev/null || true
         fi
         wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [ -d "$TMP/pg" ]; then
+        "$ROOT/scripts/pg.sh" stop "$TMP/pg" || true
     fi
     if [ "${KEEP_TMP:-0}" = "1" ]; then
         log "kept $TMP"
@@ -270,6 +275,46 @@ fi
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     bad "the server died during the tests"
     SERVER_PID=""
+fi
+
+# ---- the same client against a copy on PostgreSQL ----------------------------
+# The store is copied (dailypapers copy: every table, checked by checksum) to
+# a throw-away PostgreSQL, and a server on the copy must pass the Hugging
+# Face client test unchanged.
+if [ -z "$ONLY" ] || [ "$ONLY" = "interop" ]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""
+    chmod 755 "$TMP"  # PostgreSQL runs as its own user
+    if ! PG_URL="$("$ROOT/scripts/pg.sh" start "$TMP/pg")"; then
+        bad "a PostgreSQL cluster for the copy did not start"
+        finish
+    fi
+    if "$BIN" copy --from "$DATA/dailypapers.sqlite3" --to "$PG_URL" >"$TMP/copy.out" 2>&1; then
+        ok "dailypapers copy to PostgreSQL: $(head -n 1 "$TMP/copy.out")"
+    else
+        bad "dailypapers copy to PostgreSQL failed: $(cat "$TMP/copy.out")"
+        finish
+    fi
+    PORT="$("$VPY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+    URL="http://127.0.0.1:$PORT"
+    DAILYPAPERS_SCHEDULE=false DAILYPAPERS_DATABASE_URL="$PG_URL" \
+        "$BIN" --data-dir "$TMP/on-postgres" serve --addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
+    SERVER_PID=$!
+    ready=0
+    deadline=$((SECONDS + EMBED_TIMEOUT))
+    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$SERVER_PID" 2>/dev/null; do
+        status="$(curl -s --max-time 5 "$URL/api/search/status" 2>/dev/null || true)"
+        if "$VPY" -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s["model"] and s["papers"] > 0 and s["vectors"] == s["papers"] == s["keyword_indexed"] else 1)' "$status" 2>/dev/null; then
+            ready=1
+            break
+        fi
+        sleep 0.5
+    done
+    if [ "$ready" = "1" ]; then
+        ok "a server on the PostgreSQL copy indexed it, with the copied vectors: $status"
+        run_py interop tests/interop/test_hf_client.py HF_ENDPOINT="$URL"
+    else
+        bad "the server on the PostgreSQL copy was not ready within ${EMBED_TIMEOUT} s: $status"
+    fi
 fi
 
 finish

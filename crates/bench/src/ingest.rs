@@ -32,6 +32,9 @@ pub struct Options {
     /// with this many other generated records, and compare the two rates.
     /// Needs generated records (no `file`).
     pub into_existing: Option<u64>,
+    /// Import into this (empty) store, then the same file again, and the
+    /// same two into a scratch SQLite store beside them.
+    pub store: Option<StoreUrl>,
 }
 
 /// `bench gen-snapshot`: writes `records` seeded records to `file` and says
@@ -56,6 +59,9 @@ pub async fn run(
     import: impl AsyncFn(Arc<dyn Store>, &Path) -> Result<Summary>,
 ) -> Result<()> {
     let scratch = tempfile::tempdir()?;
+    if let Some(url) = &options.store {
+        return against_sqlite(&options, url, scratch.path(), &import).await;
+    }
     let Some(existing) = options.into_existing else {
         let file = match options.file {
             Some(f) => f,
@@ -120,6 +126,46 @@ pub async fn run(
         empty.rate(),
         (ratio - 1.0) * 100.0
     );
+    Ok(())
+}
+
+/// `bench ingest --store URL`: the file into the store at `url` and again
+/// (a re-import changes nothing), then the same into a scratch SQLite
+/// store, each timed.
+async fn against_sqlite(
+    options: &Options,
+    url: &StoreUrl,
+    scratch: &Path,
+    import: &impl AsyncFn(Arc<dyn Store>, &Path) -> Result<Summary>,
+) -> Result<()> {
+    let file = match &options.file {
+        Some(f) => f.clone(),
+        None => {
+            let f = scratch.join("snapshot.jsonl");
+            eprintln!(
+                "generating {} records (seed {}) …",
+                options.records, options.seed
+            );
+            snapshot::generate(options.records, &f, options.seed)?;
+            f
+        }
+    };
+    let store = dailypapers_store::open(url).await?;
+    anyhow::ensure!(
+        !dailypapers_store::rows::holds_data(&*store).await?,
+        "{} already holds data: benchmark into an empty store",
+        store.describe()
+    );
+    let sqlite = StoreUrl::in_data_dir(&scratch.join("sqlite"));
+    print_file(&file)?;
+    for target in [url, &sqlite] {
+        let first = Timed::import(import, dailypapers_store::open(target).await?, &file).await?;
+        let again = Timed::import(import, dailypapers_store::open(target).await?, &file).await?;
+        println!("into {target}:");
+        first.print();
+        println!("the same file again:");
+        again.print();
+    }
     Ok(())
 }
 

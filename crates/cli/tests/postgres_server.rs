@@ -1,9 +1,12 @@
 //! `serve` on PostgreSQL when the database goes away: requests answer 503
 //! and `/healthz` says why, the server stays up, and once PostgreSQL is
 //! back it recovers by itself with everything committed before still there.
+//! And a store dumped with `pg_dump` and restored with `pg_restore` into an
+//! empty database serves the same feed.
 //!
-//! The test starts a PostgreSQL cluster of its own (`scripts/pg.sh`), since
-//! it stops and starts it; it runs in the SQLite pass of `make test`.
+//! Each test starts a PostgreSQL cluster of its own (`scripts/pg.sh`), since
+//! it stops and starts it or makes databases on it; they run in the SQLite
+//! pass of `make test`.
 
 mod serve_support;
 
@@ -104,4 +107,77 @@ async fn postgres_going_away_gives_503s_and_the_server_recovers_by_itself() {
     );
     let log = tokio::task::block_in_place(|| server.stop());
     assert!(!log.contains("panicked"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pg_dump_restored_into_an_empty_database_serves_the_same_feed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cluster =
+        Cluster(std::env::temp_dir().join(format!("dailypapers-pg-dump-{}", std::process::id())));
+    let url = pg("start", &cluster.0);
+    let bin = PathBuf::from(pg("bin", &cluster.0));
+    let ingest = |file: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dailypapers"))
+            .env("DAILYPAPERS_DATABASE_URL", &url)
+            .arg("--data-dir")
+            .arg(tmp.path().join("cli"))
+            .args(["ingest", "hf-daily"])
+            .arg(root().join(file))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    ingest("fixtures/hf-daily-papers/2025-12-01.json");
+    ingest("fixtures/hf-daily-papers/2025-11-03.json");
+
+    let dump = tmp.path().join("papers.dump");
+    let out = Command::new(bin.join("pg_dump"))
+        .args(["--format=custom", "--file"])
+        .arg(&dump)
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pg_dump: {out:?}");
+    let restored = url.replace("/dailypapers", "/restored");
+    let out = Command::new(bin.join("createdb"))
+        .args(["-h", "127.0.0.1", "-p"])
+        .arg(url.rsplit(':').next().unwrap().split('/').next().unwrap())
+        .args(["-U", "postgres", "restored"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "createdb: {out:?}");
+    let out = Command::new(bin.join("pg_restore"))
+        .args(["--no-owner", "--dbname", &restored])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pg_restore: {out:?}");
+
+    let serve = |store: &str, dir: &str| {
+        let store = store.to_string();
+        let dir = tmp.path().join(dir);
+        tokio::task::block_in_place(move || {
+            Server::start(
+                &dir,
+                &[
+                    ("DAILYPAPERS_DATABASE_URL", &store),
+                    ("DAILYPAPERS_EMBED", "false"),
+                    ("DAILYPAPERS_SCHEDULE", "false"),
+                ],
+            )
+        })
+    };
+    let original = serve(&url, "a");
+    let copy = serve(&restored, "b");
+    for path in [
+        "/api/daily_papers?date=2025-12-01",
+        "/api/daily_papers?date=2025-11-03",
+        "/api/papers/2511.22699",
+    ] {
+        let (status, want) = tokio::task::block_in_place(|| original.get(path));
+        assert_eq!(status, 200, "{want}");
+        let (status, got) = tokio::task::block_in_place(|| copy.get(path));
+        assert_eq!(status, 200, "{got}");
+        assert_eq!(got, want, "{path} differs on the restored database");
+    }
 }

@@ -54,6 +54,10 @@ pub struct IngestArgs {
     /// empty and into the filled store, and their ratio
     #[arg(long, value_name = "N", conflicts_with = "file")]
     into_existing: Option<u64>,
+    /// Import into this empty store (e.g. postgres://…), then the same file
+    /// again; and both into a scratch SQLite store beside them
+    #[arg(long, value_name = "URL", conflicts_with_all = ["store_dir", "into_existing"])]
+    store: Option<dailypapers_store::StoreUrl>,
 }
 
 /// Options of `bench relevance`.
@@ -112,6 +116,7 @@ pub async fn run(config: &Config, bench: Bench) -> Result<ExitCode> {
                 seed: a.seed,
                 store_dir: a.store_dir,
                 into_existing: a.into_existing,
+                store: a.store,
             };
             ingest::run(options, import_snapshot).await?
         }
