@@ -71,7 +71,7 @@ start)
     for i in $(seq "$n"); do start_server "$i"; done
     mkdir -p "$dir/nginx"
     cat >"$dir/nginx.conf" <<EOF
-worker_processes 1;
+worker_processes auto;
 pid $dir/nginx/nginx.pid;
 error_log $dir/nginx/error.log warn;
 events { worker_connections 4096; }
