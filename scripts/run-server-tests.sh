@@ -225,18 +225,22 @@ fi
 # The server embeds the sample data in the background; semantic search is
 # complete once every paper has a vector in the index.
 EMBED_TIMEOUT="${EMBED_TIMEOUT:-600}"
-embedded=0
+# Waits (at most EMBED_TIMEOUT) until the server at $URL has every paper
+# keyword-indexed, embedded and in its vector index; leaves the last
+# /api/search/status in $status; fails if it never gets there.
+wait_indexed() {
+    local deadline=$((SECONDS + EMBED_TIMEOUT))
+    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$SERVER_PID" 2>/dev/null; do
+        status="$(curl -s --max-time 5 "$URL/api/search/status" 2>/dev/null || true)"
+        if "$VPY" -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s["model"] and s["papers"] > 0 and s["vectors"] == s["papers"] == s["keyword_indexed"] else 1)' "$status" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.5
+    done
+    return 1
+}
 started=$SECONDS
-deadline=$((SECONDS + EMBED_TIMEOUT))
-while [ "$SECONDS" -lt "$deadline" ]; do
-    status="$(curl -s --max-time 5 "$URL/api/search/status" 2>/dev/null || true)"
-    if "$VPY" -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s["model"] and s["papers"] > 0 and s["vectors"] == s["papers"] == s["keyword_indexed"] else 1)' "$status" 2>/dev/null; then
-        embedded=1
-        break
-    fi
-    sleep 1
-done
-if [ "$embedded" = "1" ]; then
+if wait_indexed; then
     ok "the server indexed and embedded the sample data in the background ($((SECONDS - started)) s): $status"
 else
     bad "the sample data was not indexed and embedded within ${EMBED_TIMEOUT} s: $status"
@@ -299,17 +303,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = "interop" ]; then
     DAILYPAPERS_SCHEDULE=false DAILYPAPERS_DATABASE_URL="$PG_URL" \
         "$BIN" --data-dir "$TMP/on-postgres" serve --addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
     SERVER_PID=$!
-    ready=0
-    deadline=$((SECONDS + EMBED_TIMEOUT))
-    while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$SERVER_PID" 2>/dev/null; do
-        status="$(curl -s --max-time 5 "$URL/api/search/status" 2>/dev/null || true)"
-        if "$VPY" -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s["model"] and s["papers"] > 0 and s["vectors"] == s["papers"] == s["keyword_indexed"] else 1)' "$status" 2>/dev/null; then
-            ready=1
-            break
-        fi
-        sleep 0.5
-    done
-    if [ "$ready" = "1" ]; then
+    if wait_indexed; then
         ok "a server on the PostgreSQL copy indexed it, with the copied vectors: $status"
         run_py interop tests/interop/test_hf_client.py HF_ENDPOINT="$URL"
     else
