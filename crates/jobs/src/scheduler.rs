@@ -47,14 +47,9 @@ impl Default for SchedulerOptions {
         SchedulerOptions {
             lease_ttl: Duration::from_secs(300),
             tick: Duration::from_secs(5),
-            holder: default_holder(),
+            holder: dailypapers_store::process_holder(),
         }
     }
-}
-
-/// `HOST:PID:START`: unique among the processes on one store.
-pub fn default_holder() -> String {
-    dailypapers_store::process_holder()
 }
 
 /// A job as the status page shows it.

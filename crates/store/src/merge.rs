@@ -104,6 +104,34 @@ impl ImportPlan {
     pub fn new_papers(&self) -> u64 {
         self.papers.iter().filter(|p| p.doc.is_none()).count() as u64
     }
+
+    /// The papers to write with their numbers, given the last document and
+    /// sequence numbers taken before the batch's (the batch took
+    /// [`Self::new_papers`] document numbers and one sequence number per
+    /// paper): a new paper takes the next document number, every paper the
+    /// next sequence number, in batch order.
+    pub fn numbered(&self, last_doc: u64, last_seq: u64) -> Vec<NumberedPaper<'_>> {
+        let mut next_doc = last_doc;
+        self.papers
+            .iter()
+            .zip(last_seq + 1..)
+            .map(|(write, seq)| {
+                let doc = write.doc.unwrap_or_else(|| {
+                    next_doc += 1;
+                    next_doc
+                });
+                NumberedPaper { doc, seq, write }
+            })
+            .collect()
+    }
+}
+
+/// A paper to write with its document and sequence numbers.
+#[derive(Debug)]
+pub struct NumberedPaper<'a> {
+    pub doc: u64,
+    pub seq: u64,
+    pub write: &'a PaperWrite,
 }
 
 /// Merges the batch with what is stored and keeps what changed. The batch

@@ -189,34 +189,27 @@ async fn read_stored(conn: &mut PgConnection, ids: &[String]) -> Result<Stored, 
 
 /// Writes what a batch changed: one `INSERT … SELECT FROM unnest(…)` per table.
 async fn write_plan(conn: &mut PgConnection, plan: &ImportPlan) -> Result<(), StoreError> {
-    let mut next_doc = take_numbers(conn, "doc", plan.new_papers()).await?;
-    let mut next_seq = take_numbers(conn, "seq", plan.papers.len() as u64).await?;
+    let last_doc = take_numbers(conn, "doc", plan.new_papers()).await?;
+    let last_seq = take_numbers(conn, "seq", plan.papers.len() as u64).await?;
     if !plan.papers.is_empty() {
-        let n = plan.papers.len();
-        let (mut doc, mut seq, mut id, mut category, mut org, mut published, mut upvotes, mut data) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for w in &plan.papers {
-            next_seq += 1;
-            doc.push(to_i64(w.doc.unwrap_or_else(|| {
-                next_doc += 1;
-                next_doc
-            })));
-            seq.push(to_i64(next_seq));
-            id.push(w.paper.id.as_str());
-            category.push(w.paper.primary_category());
-            org.push(w.paper.organization.as_ref().map(|o| o.name.as_str()));
-            published.push(w.paper.published_at.map(timestamp));
-            upvotes.push(i64::from(w.paper.upvotes.unwrap_or(0)));
-            data.push(w.json.as_str());
-        }
+        let numbered = plan.numbered(last_doc, last_seq);
+        let column = |f: &dyn Fn(&Paper) -> Option<&str>| -> Vec<Option<&str>> {
+            numbered.iter().map(|n| f(&n.write.paper)).collect()
+        };
+        let doc: Vec<i64> = numbered.iter().map(|n| to_i64(n.doc)).collect();
+        let seq: Vec<i64> = numbered.iter().map(|n| to_i64(n.seq)).collect();
+        let id = column(&|p| Some(p.id.as_str()));
+        let category = column(&|p| p.primary_category());
+        let org = column(&|p| p.organization.as_ref().map(|o| o.name.as_str()));
+        let published: Vec<Option<String>> = numbered
+            .iter()
+            .map(|n| n.write.paper.published_at.map(timestamp))
+            .collect();
+        let upvotes: Vec<i64> = numbered
+            .iter()
+            .map(|n| i64::from(n.write.paper.upvotes.unwrap_or(0)))
+            .collect();
+        let data: Vec<&str> = numbered.iter().map(|n| n.write.json.as_str()).collect();
         sqlx::query(
             "INSERT INTO papers (doc, seq, id, primary_category, organization, published_at, upvotes, data) \
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], \
@@ -237,24 +230,15 @@ async fn write_plan(conn: &mut PgConnection, plan: &ImportPlan) -> Result<(), St
         .await?;
     }
     if !plan.entries.is_empty() {
-        let n = plan.entries.len();
-        let (mut id, mut day, mut submitted, mut listed, mut submitter, mut data) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for w in &plan.entries {
-            let e = &w.entry;
-            id.push(e.paper_id.as_str());
-            day.push(day_text(e.feed_day));
-            submitted.push(timestamp(e.submission_time()));
-            listed.push(timestamp(e.listed_at));
-            submitter.push(e.submitted_by.as_ref().map(|s| s.user.as_str()));
-            data.push(w.json.as_str());
-        }
+        let entries = || plan.entries.iter().map(|w| &w.entry);
+        let id: Vec<&str> = entries().map(|e| e.paper_id.as_str()).collect();
+        let day: Vec<String> = entries().map(|e| day_text(e.feed_day)).collect();
+        let submitted: Vec<String> = entries().map(|e| timestamp(e.submission_time())).collect();
+        let listed: Vec<String> = entries().map(|e| timestamp(e.listed_at)).collect();
+        let submitter: Vec<Option<&str>> = entries()
+            .map(|e| e.submitted_by.as_ref().map(|s| s.user.as_str()))
+            .collect();
+        let data: Vec<&str> = plan.entries.iter().map(|w| w.json.as_str()).collect();
         sqlx::query(
             "INSERT INTO listings (paper_id, feed_day, submitted_at, listed_at, submitter, data) \
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \

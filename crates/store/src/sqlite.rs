@@ -246,35 +246,23 @@ async fn read_stored(conn: &mut SqliteConnection, ids: &[String]) -> Result<Stor
 
 /// Writes what a batch changed with multi-row upserts.
 async fn write_plan(conn: &mut SqliteConnection, plan: &ImportPlan) -> Result<(), StoreError> {
-    // New papers take the next document numbers; every written paper takes
-    // the next sequence numbers.
-    let mut next_doc = take_numbers(conn, "doc", plan.new_papers()).await?;
-    let mut next_seq = take_numbers(conn, "seq", plan.papers.len() as u64).await?;
-    let numbered: Vec<(u64, u64, &Paper, &str)> = plan
-        .papers
-        .iter()
-        .map(|w| {
-            next_seq += 1;
-            let doc = w.doc.unwrap_or_else(|| {
-                next_doc += 1;
-                next_doc
-            });
-            (doc, next_seq, &w.paper, w.json.as_str())
-        })
-        .collect();
+    let last_doc = take_numbers(conn, "doc", plan.new_papers()).await?;
+    let last_seq = take_numbers(conn, "seq", plan.papers.len() as u64).await?;
+    let numbered = plan.numbered(last_doc, last_seq);
     for chunk in numbered.chunks(ROWS_PER_STATEMENT) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO papers (doc, seq, id, primary_category, organization, published_at, upvotes, data) ",
         );
-        q.push_values(chunk, |mut b, (doc, seq, p, json)| {
-            b.push_bind(to_i64(*doc))
-                .push_bind(to_i64(*seq))
+        q.push_values(chunk, |mut b, n| {
+            let p = &n.write.paper;
+            b.push_bind(to_i64(n.doc))
+                .push_bind(to_i64(n.seq))
                 .push_bind(p.id.as_str())
                 .push_bind(p.primary_category())
                 .push_bind(p.organization.as_ref().map(|o| o.name.as_str()))
                 .push_bind(p.published_at.map(timestamp))
                 .push_bind(i64::from(p.upvotes.unwrap_or(0)))
-                .push_bind(*json);
+                .push_bind(n.write.json.as_str());
         });
         q.push(
             " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, \

@@ -8,7 +8,7 @@
 //! the server named by `DAILYPAPERS_TEST_PG_URL` (the throw-away cluster of
 //! `scripts/pg.sh`, which removes every test database when it stops).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::{SqliteStore, Store, StoreUrl};
@@ -79,15 +79,6 @@ impl TestStore {
                 .await
                 .expect("create the refusing trigger");
             }
-        }
-    }
-
-    /// The data directory of an SQLite test store (where the CLI's
-    /// `--data-dir` points for the default store file).
-    pub fn sqlite_dir(&self) -> Option<PathBuf> {
-        match &self.url {
-            StoreUrl::Sqlite(path) => path.parent().map(Path::to_path_buf),
-            StoreUrl::Postgres(_) => None,
         }
     }
 }
