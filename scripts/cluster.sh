@@ -77,11 +77,22 @@ error_log $dir/nginx/error.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
+    # Cached pages go from the page cache to the socket without a copy.
+    sendfile on;
+    tcp_nopush on;
     client_body_temp_path $dir/nginx/body;
     proxy_temp_path $dir/nginx/proxy;
     fastcgi_temp_path $dir/nginx/fastcgi;
     uwsgi_temp_path $dir/nginx/uwsgi;
     scgi_temp_path $dir/nginx/scgi;
+    # A micro-cache of public pages (the feed, paper pages,
+    # /api/daily_papers: what the servers mark "Cache-Control: public"),
+    # kept 2 s whatever max-age says, one variant per encoding. Requests
+    # with credentials bypass it; a page being refreshed, or whose servers
+    # are failing, is served stale meanwhile.
+    proxy_cache_path $dir/nginx/cache levels=1:2 keys_zone=pages:10m max_size=256m inactive=60s use_temp_path=off;
+    map \$http_accept_encoding \$dp_encoding { ~*gzip gzip; default ""; }
+    map \$upstream_http_cache_control \$dp_private { ~*public 0; default 1; }
     upstream dailypapers {
 $upstream        keepalive 64;
     }
@@ -101,6 +112,21 @@ $upstream        keepalive 64;
             proxy_next_upstream_tries 3;
             proxy_connect_timeout 1s;
             proxy_read_timeout 60s;
+            # A whole feed page (about 40 kB) fits in memory buffers: with
+            # nginx's defaults (8 x 4 kB) it went through a temporary file.
+            proxy_cache pages;
+            proxy_cache_key \$scheme\$host\$request_uri\$dp_encoding;
+            proxy_ignore_headers Cache-Control Expires;
+            proxy_cache_valid 200 2s;
+            proxy_no_cache \$dp_private \$http_authorization \$http_cookie;
+            proxy_cache_bypass \$http_authorization \$http_cookie;
+            proxy_cache_lock on;
+            proxy_cache_use_stale updating error timeout http_502 http_503 http_504;
+            proxy_cache_background_update on;
+            add_header X-Cache \$upstream_cache_status always;
+            proxy_buffer_size 16k;
+            proxy_buffers 16 16k;
+            proxy_busy_buffers_size 64k;
         }
     }
 }

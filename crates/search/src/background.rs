@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use crate::engine::SearchEngine;
 
-/// How often the loop looks for new work.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+/// How often the loop looks for new work. Looking costs a few indexed
+/// queries when there is none, so servers look often: a paper imported
+/// anywhere is found by keyword search on every server about a second later.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 /// The vector index is saved at most this often while papers keep coming.
 const SAVE_EVERY: Duration = Duration::from_secs(600);
 /// Embedding progress is logged at most this often.

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use dailypapers_domain::{ArxivId, FeedEntry, FeedSort, Listing, Organization, Paper};
+use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -143,7 +143,7 @@ impl SqliteStore {
     async fn import_once(&self, incoming: &Incoming) -> Result<ImportOutcome, StoreError> {
         let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
         let stored = read_stored(&mut tx, incoming.ids()).await?;
-        let plan = crate::merge::plan(incoming, stored);
+        let plan = crate::merge::plan(incoming, stored)?;
         write_plan(&mut tx, &plan).await?;
         tx.commit().await?;
         Ok(plan.outcome)
@@ -226,10 +226,10 @@ async fn read_stored(conn: &mut SqliteConnection, ids: &[String]) -> Result<Stor
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {
-        let paper: Paper = from_json("paper", row.try_get("data")?)?;
-        stored
-            .papers
-            .insert(row.try_get("id")?, (to_u64(row.try_get("doc")?), paper));
+        stored.papers.insert(
+            row.try_get("id")?,
+            (to_u64(row.try_get("doc")?), row.try_get("data")?),
+        );
     }
     let rows = sqlx::query(
         "SELECT paper_id, data FROM listings WHERE paper_id IN (SELECT value FROM json_each(?1))",
@@ -238,8 +238,9 @@ async fn read_stored(conn: &mut SqliteConnection, ids: &[String]) -> Result<Stor
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {
-        let entry: FeedEntry = from_json("listing", row.try_get("data")?)?;
-        stored.entries.insert(row.try_get("paper_id")?, entry);
+        stored
+            .entries
+            .insert(row.try_get("paper_id")?, row.try_get("data")?);
     }
     Ok(stored)
 }
