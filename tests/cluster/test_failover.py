@@ -4,8 +4,11 @@ through the CLI; one server is killed with SIGKILL halfway and started again.
 
 Checks that the client saw no failed request, that the restarted server
 catches up and finds the new papers, and that a paper imported through the
-CLI is found by keyword search on every server within 10 s (the median and
-the slowest are printed).
+CLI is found by keyword search on every server within 10 s (imports one
+after another through the load; the median and the slowest are printed).
+Then PostgreSQL is stopped for 10 s under load: the servers answer 503 and
+say why in /healthz, none dies, all recover without a restart, and nothing
+committed before is lost.
 
     python3 tests/cluster/test_failover.py BIN
 """
@@ -64,48 +67,40 @@ def check(binary, work, cluster, public, env):
     ports = [open(os.path.join(cluster, f"s{i}.port")).read().strip() for i in (1, 2, 3)]
     direct = [f"http://127.0.0.1:{p}" for p in ports]
 
-    # Papers made up for the imports during the load: new to the store.
+    # Papers made up for the imports during the load, new to the store:
+    # 200 imported while a server is down, then files of 5 for the
+    # convergence imports.
     snapshot = os.path.join(work, "new.jsonl")
-    run(binary, "bench", "gen-snapshot", "450", snapshot, "--seed", "11")
+    run(binary, "bench", "gen-snapshot", "600", snapshot, "--seed", "11")
     lines = open(snapshot).read().splitlines()
-    halves = [lines[:200], lines[200:400], lines[400:]]
+    chunks = [lines[:200]] + [lines[i:i + 5] for i in range(200, len(lines), 5)]
     files = []
-    for i, half in enumerate(halves):
+    for i, chunk in enumerate(chunks):
         path = os.path.join(work, f"new-{i}.jsonl")
-        open(path, "w").write("\n".join(half) + "\n")
-        files.append((path, json.loads(half[0])["id"]))
+        open(path, "w").write("\n".join(chunk) + "\n")
+        files.append((path, json.loads(chunk[0])["id"]))
+    while_down, small = files[0], iter(files[1:])
 
     wait_until(lambda: all(get(f"{d}/api/papers/search?q=transformer")[0] == 200 for d in direct),
                30, "every server answers a search")
-    urls = [
+    load = Load([
         f"{public}/",
         f"{public}/api/daily_papers?date=2025-12-01",
         f"{public}/papers/2511.22699",
         f"{public}/api/papers/search?q=diffusion",
         f"{public}/search?q=image+generation",
-    ]
-    failures = []
-    counts = [0]
-    stop = threading.Event()
-
-    def reader(k):
-        i = k
-        while not stop.is_set():
-            url = urls[i % len(urls)]
-            i += 1
-            status, body = get(url)
-            counts[0] += 1
-            if status != 200:
-                failures.append((url, status, body[:200]))
-
-    threads = [threading.Thread(target=reader, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
+    ])
     started = time.time()
     convergence = []
 
+    def ingest(path):
+        return subprocess.run([binary, "--data-dir", os.path.join(work, "cli"), "ingest", "snapshot", path],
+                              cwd=ROOT, env=cli, capture_output=True, text=True)
+
     def imported(path, paper_id):
-        run(binary, "--data-dir", os.path.join(work, "cli"), "ingest", "snapshot", path, env=cli)
+        out = ingest(path)
+        if out.returncode != 0:
+            sys.exit(f"import of {path} failed:\n{out.stdout}\n{out.stderr}")
         committed = time.time()
         seen = set()
         while len(seen) < 3:
@@ -114,39 +109,132 @@ def check(binary, work, cluster, public, env):
                     seen.add(n)
             if time.time() - committed > 10:
                 sys.exit(f"{paper_id} not found by keyword search on every server within 10 s: {sorted(seen)}")
-            time.sleep(0.05)
+            time.sleep(0.02)
         convergence.append(time.time() - committed)
 
-    time.sleep(LOAD_SECS / 4)
-    imported(*files[0])
+    def import_every_2s(until):
+        while time.time() - started < until:
+            began = time.time()
+            imported(*next(small))
+            time.sleep(max(0.0, 2.0 - (time.time() - began)))
+
+    # The first half: an import every 2 s, each found on all three.
+    import_every_2s(LOAD_SECS / 2)
     # Halfway: one server killed, papers imported while it is down, then
     # the server started again.
-    while time.time() - started < LOAD_SECS / 2:
-        time.sleep(0.1)
     run("scripts/cluster.sh", "kill", cluster, "2")
     killed_at = time.time()
-    run(binary, "--data-dir", os.path.join(work, "cli"), "ingest", "snapshot", files[1][0], env=cli)
+    run(binary, "--data-dir", os.path.join(work, "cli"), "ingest", "snapshot", while_down[0], env=cli)
     time.sleep(3)
     run("scripts/cluster.sh", "restart", cluster, "2", env=env)
     restarted_in = time.time() - killed_at
     caught_up = time.time()
-    wait_until(lambda: files[1][1] in get(f"{direct[1]}/api/papers/search?q={files[1][1]}")[1],
+    wait_until(lambda: while_down[1] in get(f"{direct[1]}/api/papers/search?q={while_down[1]}")[1],
                30, "the restarted server finds the papers imported while it was down")
     catch_up = time.time() - caught_up
-    while time.time() - started < LOAD_SECS:
-        time.sleep(0.1)
-    stop.set()
-    for t in threads:
-        t.join()
-    # A further import after the restart: found on all three within 10 s.
-    imported(*files[2])
-
-    print(f"{counts[0]} requests through nginx in {LOAD_SECS:.0f} s, {len(failures)} failed; "
+    # The second half: imports again, found on all three (the restarted one too).
+    import_every_2s(LOAD_SECS)
+    load.stop()
+    conv = sorted(convergence)
+    print(f"{load.count} requests through nginx in {LOAD_SECS:.0f} s, {len(load.failures)} failed; "
           f"server 2 killed and back in {restarted_in:.1f} s, caught up {catch_up:.1f} s later; "
-          f"keyword convergence on 3 servers: median {statistics.median(convergence):.2f} s, "
-          f"max {max(convergence):.2f} s")
-    if failures:
-        sys.exit(f"failed requests: {failures[:5]}")
+          f"keyword convergence on 3 servers over {len(conv)} imports: "
+          f"median {statistics.median(conv):.2f} s, max {conv[-1]:.2f} s")
+    if load.failures:
+        sys.exit(f"failed requests: {load.failures[:5]}")
+    if len(conv) < 20 and LOAD_SECS >= 60:
+        sys.exit(f"only {len(conv)} convergence imports in {LOAD_SECS:.0f} s")
+
+    outage(work, cluster, direct, ingest)
+
+
+def outage(work, cluster, direct, ingest):
+    """PostgreSQL stopped for 10 s under load: the servers answer 503 and
+    say why, never crash, and recover by themselves; nothing committed
+    before is lost, and an import tried meanwhile fails cleanly."""
+    pids = [int(open(os.path.join(cluster, f"s{i}.pid")).read()) for i in (1, 2, 3)]
+    papers_before = [status(d)["papers"] for d in direct]
+    if len(set(papers_before)) != 1:
+        sys.exit(f"the servers disagree on the papers stored before the outage: {papers_before}")
+    load = Load([f"{d}{path}" for d in direct for path in
+                 ("/api/papers/search?q=diffusion", "/api/daily_papers?date=2025-12-01", "/")],
+                allowed=(200, 503))
+    time.sleep(2)
+    run("scripts/pg.sh", "pause", os.path.join(cluster, "pg"))
+    down_at = time.time()
+    time.sleep(1)
+    health = [get(f"{d}/healthz") for d in direct]
+    refused = ingest(os.path.join(work, "new-1.jsonl"))
+    while time.time() - down_at < 10:
+        time.sleep(0.1)
+    during = load.statuses.copy()
+    run("scripts/pg.sh", "resume", os.path.join(cluster, "pg"))
+    back_at = time.time()
+    wait_until(lambda: all(get(f"{d}/api/papers/search?q=diffusion")[0] == 200
+                           and get(f"{d}/healthz")[0] == 200 for d in direct),
+               30, "every server answers again after PostgreSQL is back")
+    recovered = time.time() - back_at
+    time.sleep(1)
+    load.stop()
+    dead = [i + 1 for i, pid in enumerate(pids) if not alive(pid)]
+    print(f"PostgreSQL down 10 s under load: {load.count} requests, "
+          f"{during.get(503, 0)} answered 503 and {during.get(200, 0)} 200 (cached) while it was down; "
+          f"every server answered again {recovered:.1f} s after it was back")
+    if dead:
+        sys.exit(f"servers {dead} died during the outage")
+    if load.failures:
+        sys.exit(f"requests other than 200 or 503 during the outage: {load.failures[:5]}")
+    if during.get(503, 0) == 0:
+        sys.exit("no request answered 503 while PostgreSQL was down")
+    for (code, body) in health:
+        if code != 503 or "store unavailable" not in body:
+            sys.exit(f"/healthz during the outage: {code} {body[:200]}")
+    if refused.returncode == 0 or "cannot" not in (refused.stderr + refused.stdout):
+        sys.exit(f"an import during the outage did not fail clearly: {refused.returncode} {refused.stderr[-300:]}")
+    papers_after = [status(d)["papers"] for d in direct]
+    if papers_after != papers_before:
+        sys.exit(f"papers before the outage {papers_before}, after {papers_after}")
+
+
+class Load:
+    """Four threads reading the URLs in turn until stopped; a status not in
+    `allowed` is a failure."""
+
+    def __init__(self, urls, allowed=(200,)):
+        self.urls, self.allowed = urls, allowed
+        self.failures, self.statuses, self.count = [], {}, 0
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._read, args=(k,), daemon=True) for k in range(4)]
+        for t in self._threads:
+            t.start()
+
+    def _read(self, k):
+        i = k
+        while not self._stop.is_set():
+            url = self.urls[i % len(self.urls)]
+            i += 1
+            code, body = get(url)
+            self.count += 1
+            self.statuses[code] = self.statuses.get(code, 0) + 1
+            if code not in self.allowed:
+                self.failures.append((url, code, body[:200]))
+
+    def stop(self):
+        self._stop.set()
+        for t in self._threads:
+            t.join()
+
+
+def status(base):
+    return json.loads(get(f"{base}/api/search/status")[1])
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
 
 
 def wait_until(check, secs, what):

@@ -74,8 +74,18 @@ async fn postgres_going_away_gives_503s_and_the_server_recovers_by_itself() {
     let (status, before) = get("/api/daily_papers?date=2025-12-01");
     assert_eq!(status, 200, "{before}");
     assert!(before.contains("Z-Image"));
+    let search = "/api/papers/search?q=Z-Image";
+    let indexed = Instant::now();
+    while !get(search).1.contains("Z-Image") {
+        assert!(indexed.elapsed() < Duration::from_secs(30), "never indexed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     pg("pause", &cluster.0);
+    // A search finds papers in the index and reads them from the store.
+    let (status, body) = get(search);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("database does not answer"), "{body}");
     let (status, body) = get("/api/daily_papers?date=2025-12-01");
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("database does not answer"), "{body}");

@@ -91,6 +91,8 @@ impl From<dailypapers_search::EngineError> for AppError {
             dailypapers_search::EngineError::SemanticUnavailable(_) => {
                 AppError::Unavailable(e.to_string())
             }
+            // A search reads the papers it found from the store.
+            dailypapers_search::EngineError::Store(store) => store.into(),
             other => {
                 tracing::error!(error = %other, "search failed");
                 AppError::Internal
