@@ -2,8 +2,9 @@
 //! backend under test), each with its own data directory for its indexes,
 //! with the same schedule run each due job once (the replay server counts
 //! the requests) and embed each paper once (the store's revision count),
-//! the feed fills itself, and `/api/status` and `/admin/status` say what
-//! ran.
+//! a paper the job brought in is found by semantic search on both servers
+//! within 60 s of the job's commit, the feed fills itself, and
+//! `/api/status` and `/admin/status` say what ran.
 
 mod serve_support;
 #[path = "../../ingest/tests/support/mod.rs"]
@@ -97,6 +98,7 @@ async fn two_servers_with_one_schedule_run_each_due_job_once() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let committed = std::time::Instant::now();
     // Give both servers many more ticks in which they could run it again.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let queries: Vec<_> = replay
@@ -144,6 +146,41 @@ async fn two_servers_with_one_schedule_run_each_due_job_once() {
         Some(papers),
         "each paper was embedded once, by one of the two servers"
     );
+
+    // The last paper the job stored, asked for by the opening of its
+    // abstract in semantic mode (the vector index alone): found on both
+    // servers within 60 s of the job's commit.
+    let (_, last) = store
+        .listings_by_doc(&[papers])
+        .await
+        .unwrap()
+        .pop()
+        .expect("the last document is stored");
+    let query = last
+        .paper
+        .summary
+        .split_whitespace()
+        .take(40)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let path = format!(
+        "/api/search?mode=semantic&limit=5&q={}",
+        url::form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    );
+    for server in [&a, &b] {
+        loop {
+            let (status, body) = tokio::task::block_in_place(|| server.get(&path));
+            if status == 200 && body.contains(last.paper.id.as_str()) {
+                break;
+            }
+            assert!(
+                committed.elapsed() < Duration::from_secs(60),
+                "{} not found by semantic search within 60 s: {status} {body}",
+                last.paper.id
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
 
     // The status says what ran, on either server.
     for server in [&a, &b] {
