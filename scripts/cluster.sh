@@ -120,7 +120,6 @@ $upstream        keepalive 64;
             proxy_cache_valid 200 2s;
             proxy_no_cache \$dp_private \$http_authorization \$http_cookie;
             proxy_cache_bypass \$http_authorization \$http_cookie;
-            proxy_cache_lock on;
             proxy_cache_use_stale updating error timeout http_502 http_503 http_504;
             proxy_cache_background_update on;
             add_header X-Cache \$upstream_cache_status always;
