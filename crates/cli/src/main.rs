@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{backup, bench, copy, ingest, search, serve};
+use crate::commands::{backup, bench, copy, ingest, migrate, search, serve};
 use crate::config::Config;
 
 /// mimalloc instead of the system allocator: a bulk import allocates a
@@ -70,6 +70,8 @@ enum Command {
     Backup(backup::Args),
     /// Copy everything from one store to another (SQLite and PostgreSQL), and check the copy
     Copy(copy::Args),
+    /// Bring the store's schema up to date and list its migrations
+    Migrate,
     /// Measure ingestion, search, embedding and relevance; generate benchmark data
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -105,6 +107,7 @@ fn main() -> ExitCode {
                 Command::Embed => search::embed(&config).await,
                 Command::Backup(args) => backup::run(&config, args).await,
                 Command::Copy(args) => copy::run(args).await,
+                Command::Migrate => migrate::run(&config).await,
                 Command::Bench(bench) => bench::run(&config, bench).await,
             }
         })
@@ -112,8 +115,59 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_chain(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes, joined by ": ", each cause left out when the
+/// message so far already says it (sqlx's errors, and ours that wrap them,
+/// repeat their source in their own text).
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_chain;
+
+    /// An error that says its source in its own text, as sqlx's do.
+    #[derive(Debug)]
+    struct Open(std::io::Error);
+
+    impl std::fmt::Display for Open {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "cannot open the database at X: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Open {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_said_once() {
+        let io = std::io::Error::other("pool timed out");
+        let err = anyhow::Error::new(Open(io)).context("cannot migrate the store X");
+        assert_eq!(
+            error_chain(&err),
+            "cannot migrate the store X: cannot open the database at X: pool timed out"
+        );
+        let plain = anyhow::anyhow!("no such file").context("cannot read a.json");
+        assert_eq!(error_chain(&plain), "cannot read a.json: no such file");
     }
 }

@@ -170,3 +170,94 @@ async fn an_unreachable_source_is_named_and_nothing_is_written() {
     );
     assert_eq!(target.store.counts().await.unwrap().papers, 0);
 }
+
+/// What `dailypapers migrate` prints: the store, then one line per migration.
+fn migration_lines(a: &assert_cmd::assert::Assert) -> Vec<String> {
+    let (stdout, stderr) = out(a);
+    assert!(stdout.contains("schema up to date"), "{stdout}{stderr}");
+    stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+fn migration_files(backend: &str) -> usize {
+    std::fs::read_dir(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../store/migrations")
+            .join(backend),
+    )
+    .unwrap()
+    .filter(|e| {
+        e.as_ref()
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "sql")
+    })
+    .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cross_backend_migrate_brings_each_store_up_to_date_and_lists_its_migrations() {
+    // A data directory that holds no store yet: migrate creates it.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let first = dailypapers()
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("migrate")
+        .assert()
+        .success();
+    let lines = migration_lines(&first);
+    assert_eq!(lines.len(), migration_files("sqlite"), "{lines:?}");
+    assert!(
+        lines[0].starts_with("0001 papers and listings"),
+        "{lines:?}"
+    );
+    let store = dailypapers_store::open(&dailypapers_store::StoreUrl::Sqlite(
+        data.join("dailypapers.sqlite3"),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(store.counts().await.unwrap().papers, 0);
+    store.close().await;
+    // Again: nothing left to apply, the same list.
+    let again = dailypapers()
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("migrate")
+        .assert()
+        .success();
+    assert_eq!(migration_lines(&again), lines);
+
+    let pg = fresh_postgres_store().await;
+    let on_pg = dailypapers()
+        .env("DAILYPAPERS_DATABASE_URL", pg.url.unredacted())
+        .arg("--data-dir")
+        .arg(dir.path().join("unused"))
+        .arg("migrate")
+        .assert()
+        .success();
+    let lines = migration_lines(&on_pg);
+    assert_eq!(lines.len(), migration_files("postgres"), "{lines:?}");
+    assert!(lines.last().unwrap().contains("lz4"), "{lines:?}");
+
+    // A database that does not answer: named, and a failure.
+    let refused = dailypapers()
+        .env(
+            "DAILYPAPERS_DATABASE_URL",
+            "postgres://dailypapers@127.0.0.1:1/none",
+        )
+        .arg("--data-dir")
+        .arg(dir.path().join("unused"))
+        .arg("migrate")
+        .assert()
+        .failure();
+    let (_, stderr) = out(&refused);
+    assert!(
+        stderr.contains("cannot migrate the store postgres://dailypapers@127.0.0.1:1/none"),
+        "{stderr}"
+    );
+}

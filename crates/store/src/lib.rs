@@ -98,6 +98,15 @@ pub struct Counts {
     pub organizations: u64,
 }
 
+/// A schema migration the store has applied (`dailypapers migrate` lists them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedMigration {
+    pub version: i64,
+    pub description: String,
+    /// When it was applied, as the database prints it.
+    pub installed_on: String,
+}
+
 /// A paper as written to the store, with its document number and the
 /// sequence number of its last write.
 #[derive(Clone, Debug, PartialEq)]
@@ -236,6 +245,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many papers, listings and organisations are stored.
     async fn counts(&self) -> Result<Counts, StoreError>;
+
+    /// The schema migrations applied to this store, oldest first. Opening
+    /// a store applies those it lacks.
+    async fn migrations(&self) -> Result<Vec<AppliedMigration>, StoreError>;
 
     /// Papers written after sequence number `after_seq`, in sequence order.
     async fn changed_papers(

@@ -34,8 +34,8 @@ use crate::merge::{ImportPlan, Incoming, Stored};
 use crate::retry::retrying;
 use crate::rows::{Row as PlainRow, Table, Value};
 use crate::{
-    Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease, NewEmbedding,
-    PaperChange, PoolUse, Store, StoreError, StoreUrl, StoredEmbedding,
+    AppliedMigration, Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease,
+    NewEmbedding, PaperChange, PoolUse, Store, StoreError, StoreUrl, StoredEmbedding,
 };
 
 /// The most connections one process opens.
@@ -813,6 +813,24 @@ impl Store for PostgresStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn migrations(&self) -> Result<Vec<AppliedMigration>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, description, installed_on::text AS installed_on FROM _sqlx_migrations \
+             WHERE success ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AppliedMigration {
+                    version: row.try_get("version")?,
+                    description: row.try_get("description")?,
+                    installed_on: row.try_get("installed_on")?,
+                })
+            })
+            .collect()
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

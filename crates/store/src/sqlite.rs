@@ -36,8 +36,8 @@ use crate::merge::{ImportPlan, Incoming, Stored};
 use crate::retry::retrying;
 use crate::rows::{Row as PlainRow, Table, Value};
 use crate::{
-    Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease, NewEmbedding,
-    PaperChange, PoolUse, Store, StoreError, StoredEmbedding,
+    AppliedMigration, Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease,
+    NewEmbedding, PaperChange, PoolUse, Store, StoreError, StoredEmbedding,
 };
 
 pub use crate::url::DATABASE_FILE;
@@ -843,6 +843,24 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.readers).await?;
         Ok(())
+    }
+
+    async fn migrations(&self) -> Result<Vec<AppliedMigration>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, description, installed_on AS installed_on FROM _sqlx_migrations \
+             WHERE success ORDER BY version",
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AppliedMigration {
+                    version: row.try_get("version")?,
+                    description: row.try_get("description")?,
+                    installed_on: row.try_get("installed_on")?,
+                })
+            })
+            .collect()
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

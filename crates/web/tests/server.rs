@@ -95,6 +95,9 @@ impl Store for ProbedStore {
     async fn counts(&self) -> Result<Counts, StoreError> {
         Err(broken("counting"))
     }
+    async fn migrations(&self) -> Result<Vec<dailypapers_store::AppliedMigration>, StoreError> {
+        Err(broken("listing migrations"))
+    }
     async fn ping(&self) -> Result<(), StoreError> {
         self.pings.fetch_add(1, Ordering::Relaxed);
         if self.down.load(Ordering::Relaxed) {

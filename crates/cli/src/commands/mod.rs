@@ -5,6 +5,7 @@ pub mod bench;
 pub mod copy;
 pub mod ingest;
 pub mod live;
+pub mod migrate;
 pub mod search;
 pub mod serve;
 
