@@ -122,13 +122,13 @@ fn main() -> ExitCode {
 }
 
 /// The error and its causes, joined by ": ", each cause left out when the
-/// message so far already says it (sqlx's errors, and ours that wrap them,
-/// repeat their source in their own text).
+/// message so far already ends with it (sqlx's errors, and ours that wrap
+/// them, repeat their source at the end of their own text).
 fn error_chain(err: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in err.chain() {
         let part = cause.to_string();
-        if text.contains(&part) {
+        if text.ends_with(&part) {
             continue;
         }
         if !text.is_empty() {
@@ -169,5 +169,11 @@ mod tests {
         );
         let plain = anyhow::anyhow!("no such file").context("cannot read a.json");
         assert_eq!(error_chain(&plain), "cannot read a.json: no such file");
+        // A cause that only appears inside the message is still said.
+        let inner = anyhow::anyhow!("timed out").context("the timed out job: retrying");
+        assert_eq!(
+            error_chain(&inner),
+            "the timed out job: retrying: timed out"
+        );
     }
 }

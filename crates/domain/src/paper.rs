@@ -216,7 +216,10 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
 }
 
 /// The fresher record's authors, completed author by author from the other
-/// list when both name the same number of authors.
+/// list: from the author at the same place when both lists are as long and
+/// it has the same name, else from the one author of that name, else (same
+/// lengths) from the author at the same place. A list merged with itself is
+/// itself, also when two authors share a name.
 fn merge_authors(fresh: &[Author], stale: &[Author]) -> Vec<Author> {
     if fresh.is_empty() {
         return stale.to_vec();
@@ -228,15 +231,24 @@ fn merge_authors(fresh: &[Author], stale: &[Author]) -> Vec<Author> {
             .flat_map(char::to_lowercase)
             .collect()
     };
-    let by_name: std::collections::HashMap<String, &Author> =
-        stale.iter().map(|a| (key(a), a)).collect();
+    // Each name with how many authors of the stale list carry it.
+    let mut by_name: std::collections::HashMap<String, (usize, &Author)> =
+        std::collections::HashMap::new();
+    for a in stale {
+        by_name.entry(key(a)).or_insert((0, a)).0 += 1;
+    }
     let same_length = fresh.len() == stale.len();
     let mut out = fresh.to_vec();
     for (i, a) in out.iter_mut().enumerate() {
-        let other = by_name
-            .get(&key(a))
-            .copied()
-            .or_else(|| same_length.then(|| &stale[i]));
+        let name = key(a);
+        let other = if same_length && key(&stale[i]) == name {
+            Some(&stale[i])
+        } else {
+            match by_name.get(&name) {
+                Some(&(1, b)) => Some(b),
+                _ => same_length.then(|| &stale[i]),
+            }
+        };
         let Some(b) = other else { continue };
         if a.hf_id.is_none() {
             a.hf_id = b.hf_id.clone();
@@ -257,9 +269,11 @@ pub fn collapse_whitespace(s: &str) -> String {
     // ASCII: the hot path of bulk imports. Words are copied whole (a
     // memcpy each) between scans for the next whitespace byte.
     let mut out = Vec::with_capacity(s.len());
+    // As `char::is_whitespace` on ASCII: `u8::is_ascii_whitespace` leaves
+    // out the vertical tab.
     for word in s
         .as_bytes()
-        .split(u8::is_ascii_whitespace)
+        .split(|b| b.is_ascii_whitespace() || *b == 0x0b)
         .filter(|w| !w.is_empty())
     {
         if !out.is_empty() {
@@ -433,6 +447,8 @@ mod tests {
             ("a  b", "a b"),
             ("Gr\u{f6}bner\u{a0} bases", "Gr\u{f6}bner bases"),
             ("x\ny", "x y"),
+            ("v\x0btab", "v tab"),
+            ("\r\n\x0c a \x0b", "a"),
         ] {
             assert_eq!(collapse_whitespace(input), want, "{input:?}");
         }
@@ -444,5 +460,42 @@ mod tests {
         p.upvotes = Some(3);
         p.categories = vec!["cs.CR".into()];
         assert_eq!(p.merge(&p), p);
+        // Two authors of one name, only the second known to the community
+        // feed: each keeps what it has.
+        let author = |hf_id: Option<&str>, affiliation: Option<&str>| Author {
+            name: "Yang Liu".into(),
+            hf_id: hf_id.map(Into::into),
+            hidden: hf_id.is_some(),
+            affiliation: affiliation.map(Into::into),
+        };
+        p.authors = vec![author(None, None), author(Some("x"), Some("MIT"))];
+        assert_eq!(p.merge(&p), p);
+    }
+
+    #[test]
+    fn a_shared_name_completes_an_author_only_from_the_same_place() {
+        let named = |name: &str, hf_id: Option<&str>| Author {
+            name: name.into(),
+            hf_id: hf_id.map(Into::into),
+            hidden: false,
+            affiliation: None,
+        };
+        let fresh = [named("Yang Liu", None), named("Ana Ruiz", None)];
+        let stale = [
+            named("Ana Ruiz", Some("ana")),
+            named("Yang Liu", Some("y1")),
+            named("Yang Liu", Some("y2")),
+        ];
+        let merged = merge_authors(&fresh, &stale);
+        // Lists of other lengths: the one Ana Ruiz is matched by name;
+        // which of the two Yang Lius this one is cannot be told.
+        assert_eq!(merged[1].hf_id.as_deref(), Some("ana"));
+        assert_eq!(merged[0].hf_id, None);
+        // Same lengths: the author at the same place, when the name agrees.
+        let fresh = [named("Yang Liu", None), named("Yang Liu", None)];
+        let stale = [named("Yang Liu", Some("y1")), named("Yang Liu", Some("y2"))];
+        let merged = merge_authors(&fresh, &stale);
+        assert_eq!(merged[0].hf_id.as_deref(), Some("y1"));
+        assert_eq!(merged[1].hf_id.as_deref(), Some("y2"));
     }
 }

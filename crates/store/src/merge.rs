@@ -220,3 +220,66 @@ fn merge_entry(stored: Option<&FeedEntry>, incoming: Option<FeedEntry>) -> Optio
         (old, new) => new.or_else(|| old.cloned()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dailypapers_domain::Author;
+
+    fn paper() -> Paper {
+        let mut p = Paper::new("2104.12255".parse().unwrap(), "A title", "An abstract.");
+        p.upvotes = Some(3);
+        p.authors = vec![Author::named("Yang Liu"), Author::named("Yang Liu")];
+        p.authors[1].hf_id = Some("x".into());
+        p
+    }
+
+    /// The stored rows of `stored`, with each JSON text made by `text`.
+    fn stored(stored: &Paper, text: impl Fn(&Paper) -> String) -> Stored {
+        let mut s = Stored::default();
+        s.papers
+            .insert(stored.id.as_str().to_owned(), (7, text(stored)));
+        s
+    }
+
+    /// The same paper in other JSON text (keys in another order, spaces):
+    /// decoded and merged, where equal text is not.
+    fn other_text(p: &Paper) -> String {
+        let value: serde_json::Value = serde_json::from_str(&to_json(p)).unwrap();
+        let mut keys: Vec<_> = value.as_object().unwrap().iter().collect();
+        keys.reverse();
+        let fields: Vec<String> = keys
+            .iter()
+            .map(|(k, v)| format!("{} : {}", serde_json::to_string(k).unwrap(), v))
+            .collect();
+        format!("{{ {} }}", fields.join(" , "))
+    }
+
+    #[test]
+    fn equal_text_and_decoded_rows_plan_alike() {
+        let incoming = Incoming::new(vec![Listing::paper_only(paper())]);
+        for text in [to_json as fn(&Paper) -> String, other_text] {
+            let plan = plan(&incoming, stored(&paper(), text)).unwrap();
+            assert_eq!(plan.outcome.unchanged, 1, "{plan:?}");
+            assert!(plan.papers.is_empty() && plan.entries.is_empty());
+        }
+        // A change is seen either way, and written once.
+        let mut newer = paper();
+        newer.upvotes = Some(9);
+        let incoming = Incoming::new(vec![Listing::paper_only(newer)]);
+        for text in [to_json as fn(&Paper) -> String, other_text] {
+            let plan = plan(&incoming, stored(&paper(), text)).unwrap();
+            assert_eq!(plan.outcome.updated, 1, "{plan:?}");
+            assert_eq!(plan.papers.len(), 1);
+            assert_eq!(plan.papers[0].doc, Some(7));
+            assert_eq!(plan.papers[0].paper.upvotes, Some(9));
+        }
+    }
+
+    #[test]
+    fn a_stored_row_that_does_not_decode_is_an_error_when_it_is_needed() {
+        let incoming = Incoming::new(vec![Listing::paper_only(paper())]);
+        let err = plan(&incoming, stored(&paper(), |_| "{not json".into())).unwrap_err();
+        assert!(err.to_string().contains("paper"), "{err}");
+    }
+}
