@@ -15,6 +15,11 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const SAVE_EVERY: Duration = Duration::from_secs(600);
 /// Embedding progress is logged at most this often.
 const LOG_EVERY: Duration = Duration::from_secs(10);
+/// With nothing new in the store, the embedder still looks for work this
+/// often: papers whose claims lapsed (a server died mid-batch) or that
+/// another server left. Looking means a join of the papers with their
+/// embeddings, too costly at a million papers to run every second.
+const EMBED_RECHECK: Duration = Duration::from_secs(30);
 /// One step embeds for about this long, so that new papers are
 /// keyword-indexed and new vectors searchable while a large backlog is
 /// being embedded.
@@ -32,10 +37,11 @@ pub async fn keep_up(
 ) {
     tokio::pin!(shutdown);
     let mut last_save: Option<Instant> = None;
+    let mut last_embed_check: Option<Instant> = None;
     loop {
         let busy = tokio::select! {
             _ = &mut shutdown => break,
-            busy = step(&engine, embed, &mut last_save) => busy,
+            busy = step(&engine, embed, &mut last_save, &mut last_embed_check) => busy,
         };
         if busy {
             // A backlog is being embedded: go on without waiting.
@@ -53,9 +59,20 @@ pub async fn keep_up(
 }
 
 /// One round; true when it embedded papers, so that more may be waiting.
-async fn step(engine: &SearchEngine, embed: bool, last_save: &mut Option<Instant>) -> bool {
+/// The embedder looks for work when papers changed, after a round that
+/// embedded, and every [`EMBED_RECHECK`] otherwise.
+async fn step(
+    engine: &SearchEngine,
+    embed: bool,
+    last_save: &mut Option<Instant>,
+    last_embed_check: &mut Option<Instant>,
+) -> bool {
+    let mut changed = false;
     match engine.catch_up_keyword().await {
-        Ok(Some(n)) if n > 0 => tracing::info!(papers = n, "keyword index updated"),
+        Ok(Some(n)) if n > 0 => {
+            changed = true;
+            tracing::info!(papers = n, "keyword index updated");
+        }
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "keyword indexing failed"),
     }
@@ -78,15 +95,25 @@ async fn step(engine: &SearchEngine, embed: bool, last_save: &mut Option<Instant
         }
     };
     let mut embedded = 0;
-    if embed {
+    let due = changed || last_embed_check.is_none_or(|t| t.elapsed() >= EMBED_RECHECK);
+    if embed && due {
+        *last_embed_check = Some(Instant::now());
         match engine.embed_pending_for(&progress, Some(EMBED_STEP)).await {
             Ok(0) => {}
             Ok(n) => {
                 embedded = n;
                 tracing::info!(papers = n, "embedded papers");
             }
-            Err(e) => tracing::error!(error = %e, "embedding failed"),
+            Err(e) => {
+                // Tried again at the next step.
+                *last_embed_check = None;
+                tracing::error!(error = %e, "embedding failed");
+            }
         }
+    }
+    if embedded > 0 {
+        // More may be waiting: the next step looks again at once.
+        *last_embed_check = None;
     }
     let added = added
         + engine.catch_up_vectors().await.unwrap_or_else(|e| {
