@@ -21,11 +21,11 @@ use clap::{Parser, Subcommand};
 use crate::commands::{backup, bench, copy, ingest, migrate, search, serve};
 use crate::config::Config;
 
-/// mimalloc instead of the system allocator: a bulk import allocates a
+/// jemalloc instead of the system allocator: a bulk import allocates a
 /// record on the reading thread and frees it on the writing one, and glibc's
 /// allocator spent a tenth of an import's time on its arena locks.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// A self-hosted, community-curated daily feed of research papers.
 #[derive(Parser, Debug)]
