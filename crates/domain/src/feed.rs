@@ -46,12 +46,30 @@ impl FeedEntry {
 pub struct Listing {
     pub paper: crate::Paper,
     pub entry: Option<FeedEntry>,
+    /// Members' upvotes and comments, as the store counts them (zero in
+    /// what a source yields).
+    #[serde(default)]
+    pub engagement: crate::Engagement,
 }
 
 impl Listing {
+    /// A paper with its feed entry, if any, and no members' activity yet.
+    pub fn new(paper: crate::Paper, entry: Option<FeedEntry>) -> Self {
+        Listing {
+            paper,
+            entry,
+            engagement: crate::Engagement::default(),
+        }
+    }
+
     /// A paper that is not on the feed.
     pub fn paper_only(paper: crate::Paper) -> Self {
-        Listing { paper, entry: None }
+        Listing::new(paper, None)
+    }
+
+    /// The upvote count a card shows: imported plus members'.
+    pub fn upvotes(&self) -> u32 {
+        self.engagement.total_upvotes(&self.paper)
     }
 
     /// The organisation badge on the card: the listing's, else the paper's,

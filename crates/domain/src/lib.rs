@@ -1,5 +1,6 @@
 //! The Daily Papers domain: what a paper, an arXiv id, an organisation and a
-//! feed entry are, and how feed periods (day, ISO week, month) are computed.
+//! feed entry are, how feed periods (day, ISO week, month) are computed, and
+//! what members and their comments are.
 //!
 //! Every field has a size limit, documented and applied in [`limits`].
 //!
@@ -14,10 +15,14 @@
 //! ```
 
 pub mod arxiv_id;
+pub mod community;
 pub mod feed;
 pub mod limits;
+pub mod member;
 pub mod paper;
 
 pub use arxiv_id::{ArxivId, ArxivIdError};
+pub use community::{CommentBody, CommentError, Engagement};
 pub use feed::{FeedEntry, FeedSort, FeedTimeZone, Listing, Period, PeriodError, Submitter};
+pub use member::{Email, MemberError, Role, Username};
 pub use paper::{Author, Organization, Paper};

@@ -215,10 +215,7 @@ fn build(
         .unwrap_or(false),
         media_urls,
     };
-    Ok(Listing {
-        paper,
-        entry: Some(entry),
-    })
+    Ok(Listing::new(paper, Some(entry)))
 }
 
 fn authors(p: &Map<String, Value>) -> Result<Vec<Author>, String> {

@@ -37,6 +37,9 @@ pub enum StoreError {
     /// A finished copy does not read back as its source.
     #[error("the copy differs from its source in: {0}")]
     CopyDiffers(String),
+    /// A unique name is in use (`what`: "username", "email").
+    #[error("that {what} is already taken")]
+    Taken { what: &'static str },
     /// A backup could not be made or checked.
     #[error("backup to {path}: {why}")]
     Backup { path: String, why: String },

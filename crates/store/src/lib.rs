@@ -14,6 +14,7 @@
 //! rows, calls them, and writes.
 
 pub mod codec;
+pub mod community;
 pub mod copy;
 mod error;
 pub mod merge;
@@ -29,6 +30,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization, Paper};
 
+pub use community::Community;
 pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -358,6 +360,10 @@ pub trait Store: Send + Sync + 'static {
     fn pool_use(&self) -> Vec<PoolUse> {
         Vec::new()
     }
+
+    /// Members, sessions, votes and comments, in the same database (see
+    /// [`community`] for their contract).
+    fn community(&self) -> &dyn Community;
 
     /// Answers when the database does (a cheap query, for health checks).
     async fn ping(&self) -> Result<(), StoreError>;

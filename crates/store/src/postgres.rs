@@ -30,6 +30,7 @@ use crate::codec::{
     day_text, decode_vector, encode_vector, from_json, parse_day, timestamp, to_i64, to_u64,
 };
 use crate::codec::{plain_row, push_plain};
+use crate::community::engagement_from_row;
 use crate::merge::{ImportPlan, Incoming, Stored};
 use crate::retry::retrying;
 use crate::rows::{Row as PlainRow, Table, Value};
@@ -37,6 +38,8 @@ use crate::{
     AppliedMigration, Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease,
     NewEmbedding, PaperChange, PoolUse, Store, StoreError, StoreUrl, StoredEmbedding,
 };
+
+mod community;
 
 /// The most connections one process opens.
 const MAX_CONNECTIONS: u32 = 16;
@@ -329,10 +332,14 @@ fn listing_from_row(row: &PgRow) -> Result<Listing, StoreError> {
     Ok(Listing {
         paper: from_json("paper", paper)?,
         entry: entry.map(|e| from_json("listing", e)).transpose()?,
+        engagement: engagement_from_row(row)?,
     })
 }
 
-const LISTING_COLUMNS: &str = "p.data AS paper, l.data AS entry";
+/// What a listing is read from; every query that selects them joins
+/// `paper_counts c` on the paper.
+const LISTING_COLUMNS: &str = "p.data AS paper, l.data AS entry, \
+     coalesce(c.upvotes, 0) AS member_upvotes, coalesce(c.comments, 0) AS comments";
 
 fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -354,7 +361,8 @@ impl Store for PostgresStore {
 
     async fn listing(&self, id: &ArxivId) -> Result<Option<Listing>, StoreError> {
         let sql = format!(
-            "SELECT {LISTING_COLUMNS} FROM papers p LEFT JOIN listings l ON l.paper_id = p.id WHERE p.id = $1"
+            "SELECT {LISTING_COLUMNS} FROM papers p LEFT JOIN listings l ON l.paper_id = p.id \
+             LEFT JOIN paper_counts c ON c.paper_id = p.id WHERE p.id = $1"
         );
         let row = sqlx::query(&sql)
             .bind(id.as_str())
@@ -365,7 +373,8 @@ impl Store for PostgresStore {
 
     async fn feed(&self, query: &FeedQuery) -> Result<Vec<Listing>, StoreError> {
         let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-            "SELECT {LISTING_COLUMNS} FROM listings l JOIN papers p ON p.id = l.paper_id WHERE 1 = 1"
+            "SELECT {LISTING_COLUMNS} FROM listings l JOIN papers p ON p.id = l.paper_id \
+             LEFT JOIN paper_counts c ON c.paper_id = p.id WHERE 1 = 1"
         ));
         if let Some(from) = query.from {
             q.push(" AND l.feed_day >= ").push_bind(day_text(from));
@@ -377,7 +386,7 @@ impl Store for PostgresStore {
             q.push(" AND l.submitter = ").push_bind(user.clone());
         }
         q.push(match query.sort {
-            FeedSort::Upvotes => " ORDER BY p.upvotes DESC, l.submitted_at ASC, l.paper_id ASC",
+            FeedSort::Upvotes => " ORDER BY p.upvotes + coalesce(c.upvotes, 0) DESC, l.submitted_at ASC, l.paper_id ASC",
             FeedSort::Newest => " ORDER BY l.submitted_at DESC, l.paper_id ASC",
             FeedSort::Published => " ORDER BY l.listed_at DESC, l.paper_id ASC",
         });
@@ -506,6 +515,7 @@ impl Store for PostgresStore {
         }
         let sql = format!(
             "SELECT p.doc AS doc, {LISTING_COLUMNS} FROM papers p LEFT JOIN listings l ON l.paper_id = p.id \
+             LEFT JOIN paper_counts c ON c.paper_id = p.id \
              WHERE p.doc = ANY($1)"
         );
         let wanted: Vec<i64> = docs.iter().map(|d| to_i64(*d)).collect();
@@ -808,6 +818,10 @@ impl Store for PostgresStore {
             idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
             max: self.pool.options().get_max_connections(),
         }]
+    }
+
+    fn community(&self) -> &dyn crate::Community {
+        self
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

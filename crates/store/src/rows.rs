@@ -151,6 +151,86 @@ pub const TABLES: &[Table] = &[
         name: "counters",
         columns: &[text("name"), int("value")],
     },
+    Table {
+        name: "members",
+        columns: &[
+            int("id"),
+            text("username"),
+            text("username_key"),
+            text("email"),
+            text("email_key"),
+            text("display_name"),
+            text("password_hash"),
+            text("role"),
+            int("email_verified_at"),
+            int("banned_at"),
+            int("created_at"),
+            int("failed_logins"),
+            int("throttled_until"),
+        ],
+    },
+    Table {
+        name: "sessions",
+        columns: &[
+            text("token_hash"),
+            int("member_id"),
+            text("csrf_token"),
+            int("created_at"),
+            int("seen_at"),
+            int("expires_at"),
+        ],
+    },
+    Table {
+        name: "api_tokens",
+        columns: &[
+            int("id"),
+            text("token_hash"),
+            int("member_id"),
+            text("name"),
+            int("created_at"),
+        ],
+    },
+    Table {
+        name: "member_tokens",
+        columns: &[
+            text("token_hash"),
+            int("member_id"),
+            text("purpose"),
+            int("created_at"),
+            int("expires_at"),
+        ],
+    },
+    Table {
+        name: "upvotes",
+        columns: &[
+            text("key"),
+            int("member_id"),
+            text("paper_id"),
+            int("created_at"),
+        ],
+    },
+    Table {
+        name: "comments",
+        columns: &[
+            int("id"),
+            text("paper_id"),
+            int("member_id"),
+            int("parent_id"),
+            text("body"),
+            int("created_at"),
+            int("edited_at"),
+            int("deleted_at"),
+            int("hidden_at"),
+        ],
+    },
+    Table {
+        name: "paper_counts",
+        columns: &[text("paper_id"), int("upvotes"), int("comments")],
+    },
+    Table {
+        name: "rate_limits",
+        columns: &[text("key"), int("window_start"), int("hits")],
+    },
 ];
 
 /// The table named `name`.

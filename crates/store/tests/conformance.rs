@@ -51,10 +51,7 @@ fn listed(p: Paper, feed_day: &str, submitted: &str, user: &str) -> Listing {
         is_author_participating: false,
         media_urls: vec![],
     };
-    Listing {
-        paper: p,
-        entry: Some(entry),
-    }
+    Listing::new(p, Some(entry))
 }
 
 fn query(from: &str, to: &str) -> FeedQuery {
@@ -581,10 +578,7 @@ async fn concurrent_writers_never_make_a_follower_skip_a_change(t: &TestStore) {
                         };
                         let mut p = paper(&format!("2601.{n:05}"), &format!("Paper {n}"), None);
                         p.upvotes = Some(u32::try_from(b * WRITERS + w).unwrap());
-                        Listing {
-                            paper: p,
-                            entry: None,
-                        }
+                        Listing::new(p, None)
                     })
                     .collect();
                 store.import(batch).await.expect("every import succeeds");
@@ -824,6 +818,90 @@ async fn fill_every_table(store: &dyn Store) {
             .await
             .unwrap()
     );
+    fill_community_tables(store).await;
+}
+
+/// A member with a session, an API token, a one-time link, a vote, a
+/// comment and a rate-limit window.
+async fn fill_community_tables(store: &dyn Store) {
+    use dailypapers_domain::{CommentBody, Email, Role, Username};
+    use dailypapers_store::community::{LinkPurpose, NewComment, NewMember, NewSession};
+    let now = at("2025-01-06T09:00:00Z");
+    let ada = store
+        .community()
+        .create_member(&NewMember {
+            username: Username::parse("ada").unwrap(),
+            email: Email::parse("ada@example.org").unwrap(),
+            display_name: Some("Ada L.".into()),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            role: Role::Admin,
+            now,
+        })
+        .await
+        .unwrap();
+    store
+        .community()
+        .create_session(&NewSession {
+            token_hash: "s".repeat(64),
+            member_id: ada.id,
+            csrf_token: "c".repeat(43),
+            now,
+            expires_at: now + chrono::TimeDelta::days(30),
+        })
+        .await
+        .unwrap();
+    store
+        .community()
+        .create_api_token(ada.id, "laptop", &"t".repeat(64), now)
+        .await
+        .unwrap();
+    store
+        .community()
+        .create_member_token(&"l".repeat(64), ada.id, LinkPurpose::VerifyEmail, now, now)
+        .await
+        .unwrap();
+    let paper = store.feed(&sample_query()).await.unwrap()[0]
+        .paper
+        .id
+        .clone();
+    store
+        .community()
+        .set_upvote(ada.id, &paper, true, now)
+        .await
+        .unwrap();
+    store
+        .community()
+        .add_comment(&NewComment {
+            paper,
+            member_id: ada.id,
+            parent_id: None,
+            body: CommentBody::parse("First!").unwrap(),
+            now,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .community()
+        .rate_limit(
+            "signup:127.0.0.1",
+            5,
+            std::time::Duration::from_secs(60),
+            now,
+        )
+        .await
+        .unwrap();
+}
+
+fn sample_query() -> FeedQuery {
+    FeedQuery {
+        from: None,
+        to: None,
+        submitter: None,
+        sort: FeedSort::Upvotes,
+        offset: 0,
+        limit: 10,
+    }
 }
 
 /// A copy into an empty store is the same store: every table, numbers

@@ -98,6 +98,9 @@ impl Store for ProbedStore {
     async fn migrations(&self) -> Result<Vec<dailypapers_store::AppliedMigration>, StoreError> {
         Err(broken("listing migrations"))
     }
+    fn community(&self) -> &dyn dailypapers_store::Community {
+        self.inner.community()
+    }
     async fn ping(&self) -> Result<(), StoreError> {
         self.pings.fetch_add(1, Ordering::Relaxed);
         if self.down.load(Ordering::Relaxed) {
