@@ -141,6 +141,11 @@ pub struct ServerConfig {
     pub header_timeout_secs: f64,
     /// Seconds a connection may go without a byte either way (0: no limit).
     pub idle_timeout_secs: f64,
+    /// Where account mail (password reset, address confirmation) is
+    /// written as `.eml` files [default: DATA_DIR/mail].
+    pub mail_dir: Option<PathBuf>,
+    /// The sender of account mail.
+    pub mail_from: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -188,6 +193,8 @@ impl Default for ServerConfig {
             public_url: None,
             trusted_proxies: Vec::new(),
             header_timeout_secs: 10.0,
+            mail_dir: None,
+            mail_from: "Daily Papers <noreply@localhost>".to_string(),
             idle_timeout_secs: 60.0,
         }
     }
@@ -278,6 +285,12 @@ impl Config {
             self.server.idle_timeout_secs = v
                 .parse()
                 .with_context(|| format!("DAILYPAPERS_IDLE_TIMEOUT_SECS={v:?} is not a number"))?;
+        }
+        if let Some(v) = var("DAILYPAPERS_MAIL_DIR") {
+            self.server.mail_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("DAILYPAPERS_MAIL_FROM") {
+            self.server.mail_from = v;
         }
         if let Some(v) = var("DAILYPAPERS_TIME_ZONE") {
             self.feed.time_zone = v;

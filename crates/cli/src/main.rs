@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{backup, bench, copy, ingest, migrate, search, serve};
+use crate::commands::{backup, bench, copy, ingest, migrate, search, serve, user};
 use crate::config::Config;
 
 /// jemalloc instead of the system allocator: a bulk import allocates a
@@ -72,6 +72,9 @@ enum Command {
     Copy(copy::Args),
     /// Bring the store's schema up to date and list its migrations
     Migrate,
+    /// Manage members: make admins, ban
+    #[command(subcommand)]
+    User(user::Action),
     /// Measure ingestion, search, embedding and relevance; generate benchmark data
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -108,6 +111,7 @@ fn main() -> ExitCode {
                 Command::Backup(args) => backup::run(&config, args).await,
                 Command::Copy(args) => copy::run(args).await,
                 Command::Migrate => migrate::run(&config).await,
+                Command::User(action) => user::run(&config, action).await,
                 Command::Bench(bench) => bench::run(&config, bench).await,
             }
         })

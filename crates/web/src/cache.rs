@@ -52,6 +52,10 @@ use crate::WebConfig;
 /// browsers and proxies may keep them for 30 s.
 pub const FEED_CACHE: &str = "public, max-age=30";
 
+/// What a page made for one member may be kept as: by their browser only,
+/// checked again each time.
+pub const PERSONAL: &str = "private, no-cache";
+
 /// How long a response is served as it is, by default (`WebConfig::cache_for`).
 pub const FRESH_FOR: Duration = Duration::from_secs(2);
 /// How long past that a stale response may still be served while another
@@ -329,7 +333,7 @@ pub struct Cached {
 
 /// Middleware for the cached routes.
 pub async fn micro_cache(State(route): State<Cached>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET {
+    if req.method() != Method::GET || crate::auth::has_credentials(req.headers()) {
         return next.run(req).await;
     }
     let Some(key) = (route.key)(&req, &route.config) else {

@@ -23,8 +23,16 @@ use crate::view::{Layout, Nav};
 pub enum AppError {
     /// A parameter is malformed; the message names it and the expected format.
     BadRequest(String),
+    /// The request needs a signed-in member (or a valid API token).
+    Unauthorized(String),
+    /// The member may not do this (or the CSRF token is missing or wrong).
+    Forbidden(String),
     /// Nothing at this address.
     NotFound(String),
+    /// The request clashes with what is stored (a taken username).
+    Conflict(String),
+    /// Too many requests of this kind: try again after `retry_after` seconds.
+    TooMany { message: String, retry_after: u64 },
     /// A part the request needs cannot answer now; the message says why
     /// and what fixes it.
     Unavailable(String),
@@ -44,10 +52,22 @@ impl AppError {
         AppError::NotFound(message.into())
     }
 
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden(message.into())
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        AppError::Unauthorized(message.into())
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -55,7 +75,13 @@ impl AppError {
 
     pub fn message(&self) -> &str {
         match self {
-            AppError::BadRequest(m) | AppError::NotFound(m) | AppError::Unavailable(m) => m,
+            AppError::BadRequest(m)
+            | AppError::Unauthorized(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::Conflict(m)
+            | AppError::TooMany { message: m, .. }
+            | AppError::Unavailable(m) => m,
             AppError::Internal => INTERNAL_MESSAGE,
         }
     }
@@ -63,7 +89,11 @@ impl AppError {
     fn heading(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "Bad request",
+            AppError::Unauthorized(_) => "Sign in needed",
+            AppError::Forbidden(_) => "Not allowed",
             AppError::NotFound(_) => "Not found",
+            AppError::Conflict(_) => "Already taken",
+            AppError::TooMany { .. } => "Too many requests",
             AppError::Unavailable(_) => "Unavailable",
             AppError::Internal => "Server error",
         }
@@ -76,6 +106,9 @@ pub const STORE_UNAVAILABLE: &str =
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Taken { .. } = e {
+            return AppError::Conflict(e.to_string());
+        }
         if e.is_unavailable() {
             tracing::warn!(error = %e, "the store does not answer");
             return AppError::Unavailable(STORE_UNAVAILABLE.to_string());
@@ -104,6 +137,18 @@ impl From<dailypapers_search::EngineError> for AppError {
 impl From<dailypapers_search::query::QueryError> for AppError {
     fn from(e: dailypapers_search::query::QueryError) -> Self {
         AppError::BadRequest(format!("invalid q: {e}"))
+    }
+}
+
+impl From<dailypapers_domain::MemberError> for AppError {
+    fn from(e: dailypapers_domain::MemberError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
+impl From<dailypapers_domain::CommentError> for AppError {
+    fn from(e: dailypapers_domain::CommentError) -> Self {
+        AppError::BadRequest(e.to_string())
     }
 }
 
@@ -146,6 +191,10 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     *out.status_mut() = err.status();
     out.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let AppError::TooMany { retry_after, .. } = &err {
+        out.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+    }
     out
 }
 

@@ -47,9 +47,12 @@ use dailypapers_store::Store;
 
 pub mod api;
 mod assets;
+pub mod auth;
 pub mod cache;
 pub mod error;
 pub mod forwarded;
+pub mod mail;
+pub mod markdown;
 pub mod metrics;
 pub mod pages;
 pub mod routes;
@@ -82,6 +85,8 @@ pub struct WebConfig {
     pub public_url: Option<forwarded::PublicUrl>,
     /// The peers whose `X-Forwarded-*` headers are believed (none by default).
     pub trusted_proxies: forwarded::TrustedProxies,
+    /// Sessions, password hashing and account mail.
+    pub accounts: auth::Accounts,
 }
 
 impl Default for WebConfig {
@@ -95,6 +100,7 @@ impl Default for WebConfig {
             cache_max_bytes: cache::MAX_BYTES,
             public_url: None,
             trusted_proxies: forwarded::TrustedProxies::default(),
+            accounts: auth::Accounts::default(),
         }
     }
 }

@@ -19,6 +19,18 @@
 //! | `GET /api/status` | what the instance is doing: jobs, index lag, store size, version |
 //! | `GET /admin/status` | the same as a page |
 //! | `GET /metrics` | Prometheus metrics (requests, ingestion, jobs, indexes, cache, store) |
+//! | `GET /login`, `/signup`, `/forgot`, `/reset?token=`, `/verify?token=`, `/settings` | the account pages (their forms post to `/api/auth/…`) |
+//! | `GET /static/app.js` | the script that sends votes without a reload |
+//! | `GET /api/openapi.json` | the OpenAPI document of the API below |
+//! | `POST /api/auth/signup`, `/login`, `/logout`, `/password`, `/reset`, `/reset/complete`, `/verify/request`, `/verify` | accounts ([`api::account`]) |
+//! | `GET /api/auth/me` | the signed-in member and their CSRF token |
+//! | `GET\|POST /api/auth/tokens`, `DELETE /api/auth/tokens/{id}` (forms: `POST …/{id}/revoke`) | personal API tokens |
+//! | `POST\|DELETE /api/papers/{id}/upvote` | cast or withdraw an upvote ([`api::votes`]) |
+//! | `GET\|POST /api/papers/{id}/comments` | a paper's comments; a new comment or reply |
+//! | `PATCH\|DELETE /api/comments/{id}` (forms: `POST …/edit`, `…/delete`), `POST /api/comments/{id}/hide\|unhide` | change a comment |
+//!
+//! Every HTML response carries the security headers of [`security_headers`]
+//! (a Content-Security-Policy without inline scripts, and the rest).
 //!
 //! Anything else is a 404: an HTML page, or JSON under `/api`. The feed
 //! pages and `/api/daily_papers` go through a short response cache
@@ -32,7 +44,7 @@ use axum::extract::State;
 use axum::handler::Handler;
 use axum::http::{Request, StatusCode};
 use axum::middleware;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, delete, get, post};
 
 use std::sync::Arc;
 
@@ -83,13 +95,55 @@ pub fn router(state: AppState) -> Router {
         .route("/week", get(pages::feed::latest_week))
         .route("/month", get(pages::feed::latest_month))
         .route("/papers/{*id}", get(pages::paper::show))
+        .route("/login", get(pages::account::login))
+        .route("/signup", get(pages::account::signup))
+        .route("/forgot", get(pages::account::forgot))
+        .route("/reset", get(pages::account::reset))
+        .route("/verify", get(pages::account::verify))
+        .route("/settings", get(pages::account::settings))
+        .route("/static/app.js", get(assets::app_js))
+        .route("/api/openapi.json", get(api::openapi::show))
+        .route("/api/auth/signup", post(api::account::signup))
+        .route("/api/auth/login", post(api::account::login))
+        .route("/api/auth/logout", post(api::account::logout))
+        .route("/api/auth/me", get(api::account::me))
+        .route(
+            "/api/auth/tokens",
+            get(api::account::list_tokens).post(api::account::create_token),
+        )
+        .route(
+            "/api/auth/tokens/{*id}",
+            delete(api::account::revoke_token).post(api::account::revoke_token),
+        )
+        .route("/api/auth/password", post(api::account::change_password))
+        .route("/api/auth/reset", post(api::account::request_reset))
+        .route(
+            "/api/auth/reset/complete",
+            post(api::account::complete_reset),
+        )
+        .route(
+            "/api/auth/verify/request",
+            post(api::account::request_verification),
+        )
+        .route("/api/auth/verify", post(api::account::verify))
+        .route(
+            "/api/comments/{*id}",
+            post(api::votes::comment_action)
+                .patch(api::votes::comment_action)
+                .delete(api::votes::comment_action),
+        )
         .route("/search", get(pages::search::results))
         .route("/static/style.css", get(assets::style_css))
         .route("/healthz", get(healthz))
         .route("/api/papers/search", get(api::search::search))
         .route("/api/search", get(api::find::search))
         .route("/api/search/status", get(api::find::status))
-        .route("/api/papers/{*id}", get(api::papers::show))
+        .route(
+            "/api/papers/{*id}",
+            get(api::papers::show)
+                .post(api::votes::paper_action)
+                .delete(api::votes::paper_action),
+        )
         .route("/api/status", get(api::status::show))
         .route("/admin/status", get(pages::admin::status_page))
         .route(
@@ -105,6 +159,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             error::render_errors,
         ))
+        .layer(middleware::from_fn(security_headers))
         // Compresses what the response cache has not already compressed.
         .layer(CompressionLayer::new().gzip(true))
         .layer(request_log(state.config.clone()))
@@ -160,6 +215,45 @@ fn request_log(
                 .latency_unit(LatencyUnit::Micros),
         )
         .on_failure(DefaultOnFailure::new().latency_unit(LatencyUnit::Micros))
+}
+
+/// The Content-Security-Policy of every HTML page: scripts, styles and
+/// forms from this origin only (no inline script can run), images from
+/// anywhere over HTTPS (organisation avatars) and `data:` (the icon), no
+/// plugins, no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Middleware: the security headers. Every response gets
+/// `X-Content-Type-Options: nosniff` and `Referrer-Policy`; HTML responses
+/// also get the Content-Security-Policy and `X-Frame-Options: DENY` (for
+/// browsers older than `frame-ancestors`).
+pub async fn security_headers(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    res
 }
 
 /// `GET /healthz`: `ok` when the store answers a ping; otherwise 503 and

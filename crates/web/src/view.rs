@@ -11,7 +11,8 @@ use dailypapers_domain::limits::{self, shown};
 use dailypapers_domain::{Author, Listing, Organization, Period};
 
 use crate::AppState;
-use crate::assets::style_href;
+use crate::assets::{app_href, style_href};
+use crate::auth::Viewer;
 
 /// The Daily / Weekly / Monthly links in the header.
 pub struct Nav {
@@ -61,6 +62,52 @@ pub struct Layout<'a> {
     pub query: &'a str,
     pub nav: Nav,
     pub css_href: &'static str,
+    pub js_href: &'static str,
+    /// The signed-in member's menu; `None` shows "Log in" and "Sign up".
+    pub account: Option<AccountBar>,
+}
+
+/// The header's menu for a signed-in member.
+pub struct AccountBar {
+    pub username: String,
+    pub csrf: String,
+    pub admin: bool,
+}
+
+/// A vote button: a form to the upvote route for a member, a link to the
+/// login page for anyone else.
+#[derive(Clone, Debug, Default)]
+pub struct VoteButton {
+    /// The paper's canonical id.
+    pub paper: String,
+    /// The CSRF token of the member's session (`None`: not signed in, or
+    /// signed in with a token, which pages never are).
+    pub csrf: Option<String>,
+    pub upvoted: bool,
+    /// Where the form sends the browser back to.
+    pub return_to: String,
+}
+
+impl VoteButton {
+    /// The button on `paper`'s card or page for `viewer`.
+    pub fn new(viewer: &Viewer, paper: &str, upvoted: bool, return_to: &str) -> Self {
+        VoteButton {
+            paper: paper.to_string(),
+            csrf: viewer.csrf().map(str::to_string),
+            upvoted,
+            return_to: return_to.to_string(),
+        }
+    }
+
+    /// The login link with a way back.
+    pub fn login_href(&self) -> String {
+        format!("/login?return_to={}", url_escape(&self.return_to))
+    }
+}
+
+/// Percent-encodes a path for a query parameter.
+pub fn url_escape(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 impl<'a> Layout<'a> {
@@ -73,7 +120,19 @@ impl<'a> Layout<'a> {
             query: "",
             nav,
             css_href: style_href(),
+            js_href: app_href(),
+            account: None,
         }
+    }
+
+    /// The layout as `viewer` sees it (their menu in the header).
+    pub fn for_viewer(mut self, viewer: &Viewer) -> Self {
+        self.account = viewer.member.as_ref().map(|m| AccountBar {
+            username: m.username.to_string(),
+            csrf: viewer.csrf().unwrap_or_default().to_string(),
+            admin: m.is_admin(),
+        });
+        self
     }
 }
 
@@ -236,12 +295,19 @@ pub struct Card<'a> {
     pub title_html: Option<String>,
     /// The abstract's passage that matched, words marked (escaped HTML).
     pub excerpt_html: Option<String>,
+    pub vote: VoteButton,
 }
 
 /// How long a card's abstract excerpt is, in characters.
 pub const EXCERPT_CHARS: usize = 300;
 
 impl<'a> Card<'a> {
+    /// Marks the card's vote button for `viewer` (`upvoted`: their vote is there).
+    pub fn for_viewer(&mut self, viewer: &Viewer, upvoted: bool, return_to: &str) {
+        let paper = std::mem::take(&mut self.vote.paper);
+        self.vote = VoteButton::new(viewer, &paper, upvoted, return_to);
+    }
+
     pub fn of(listing: &'a Listing) -> Self {
         let paper = &listing.paper;
         let (n, authors) = authors_line(&paper.authors);
@@ -250,8 +316,9 @@ impl<'a> Card<'a> {
             .as_ref()
             .map(|e| e.feed_day)
             .or_else(|| paper.published_at.map(|t| t.date_naive()));
-        let upvotes = paper.upvotes.unwrap_or(0);
-        let comments = listing.entry.as_ref().map_or(0, |e| e.num_comments);
+        let upvotes = listing.upvotes();
+        let comments =
+            listing.entry.as_ref().map_or(0, |e| e.num_comments) + listing.engagement.comments;
         let github = safe_url(paper.github_repo.as_deref());
         Card {
             href: paper_href(paper.id.as_str()),
@@ -277,6 +344,10 @@ impl<'a> Card<'a> {
             project_page: safe_url(paper.project_page.as_deref()),
             title_html: None,
             excerpt_html: None,
+            vote: VoteButton {
+                paper: paper.id.as_str().to_string(),
+                ..VoteButton::default()
+            },
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod live;
 pub mod migrate;
 pub mod search;
 pub mod serve;
+pub mod user;
 
 use std::sync::Arc;
 

@@ -113,6 +113,16 @@ fn web_config(config: &Config) -> Result<WebConfig> {
         cache_max_bytes: server.cache_max_bytes,
         public_url: server.public_url()?,
         trusted_proxies: server.trusted_proxies()?,
+        accounts: dailypapers_web::auth::Accounts {
+            mailer: std::sync::Arc::new(dailypapers_web::mail::FileMailer::new(
+                server
+                    .mail_dir
+                    .clone()
+                    .unwrap_or_else(|| config.data_dir.join("mail")),
+                server.mail_from.clone(),
+            )),
+            ..Default::default()
+        },
         ..WebConfig::default()
     })
 }

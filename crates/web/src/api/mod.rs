@@ -1,15 +1,20 @@
 //! The JSON API: the Hugging Face-compatible `/api/daily_papers`,
 //! `/api/papers/search` and `/api/papers/{id}`, in the shapes the official
 //! `huggingface_hub` client reads (see [`hf_json`]); and our own
-//! `/api/search` and `/api/papers/{id}/similar`. Errors are
+//! `/api/search` and `/api/papers/{id}/similar`; accounts ([`account`]),
+//! upvotes and comments ([`votes`]), described in the OpenAPI document
+//! ([`openapi`]). Errors are
 //! `{"error": "…"}` with a 400 that names the parameter and the expected format.
 
+pub mod account;
 pub mod daily_papers;
 pub mod find;
 pub mod hf_json;
+pub mod openapi;
 pub mod papers;
 pub mod search;
 pub mod status;
+pub mod votes;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

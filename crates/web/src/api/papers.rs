@@ -39,6 +39,9 @@ pub async fn show(
     params: Result<Query<SimilarParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Path(raw) = raw?;
+    if let Some(paper) = raw.strip_suffix("/comments") {
+        return super::votes::comments(&state, paper).await;
+    }
     if let Some(paper) = raw.strip_suffix("/similar") {
         let Query(params) = params?;
         return similar(&state, paper, &params).await;

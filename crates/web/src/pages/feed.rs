@@ -22,6 +22,7 @@ use dailypapers_store::FeedQuery;
 use serde::Deserialize;
 
 use super::html_cached;
+use crate::auth::Viewer;
 use crate::cache::FEED_CACHE;
 use crate::view::{Card, Layout, Nav, period_href, plural};
 use crate::{AppError, AppState, WebConfig};
@@ -37,6 +38,7 @@ pub struct FrontParams {
 /// `GET /` and `GET /?date=YYYY-MM-DD`.
 pub async fn front(
     State(state): State<AppState>,
+    viewer: Viewer,
     params: Result<Query<FrontParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(params) = params?;
@@ -47,7 +49,7 @@ pub async fn front(
             None => return welcome(&state),
         },
     };
-    render_period(&state, period).await
+    render_period(&state, &viewer, period).await
 }
 
 /// The cache key of `GET /`: `/` for the latest day, else the day's own
@@ -75,19 +77,21 @@ pub fn month_key(req: &Request, _: &WebConfig) -> Option<String> {
 /// `GET /week/{YYYY-Www}`.
 pub async fn week(
     State(state): State<AppState>,
+    viewer: Viewer,
     week: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(week) = week?;
-    render_period(&state, Period::parse_week(&week)?).await
+    render_period(&state, &viewer, Period::parse_week(&week)?).await
 }
 
 /// `GET /month/{YYYY-MM}`.
 pub async fn month(
     State(state): State<AppState>,
+    viewer: Viewer,
     month: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(month) = month?;
-    render_period(&state, Period::parse_month(&month)?).await
+    render_period(&state, &viewer, Period::parse_month(&month)?).await
 }
 
 /// `GET /week`: the week of the latest feed day.
@@ -160,7 +164,11 @@ struct FeedPage<'a> {
     empty: Option<Empty>,
 }
 
-async fn render_period(state: &AppState, period: Period) -> Result<Response, AppError> {
+async fn render_period(
+    state: &AppState,
+    viewer: &Viewer,
+    period: Period,
+) -> Result<Response, AppError> {
     let query = FeedQuery {
         from: Some(period.first_day()),
         to: Some(period.last_day()),
@@ -215,17 +223,31 @@ async fn render_period(state: &AppState, period: Period) -> Result<Response, App
         _ => latest_day(&listings).unwrap_or_else(|| period.first_day()),
     };
     let heading = period.label();
+    let ids: Vec<_> = listings.iter().map(|l| l.paper.id.clone()).collect();
+    let marks = crate::api::votes::marks(state, viewer, &ids).await?;
+    let here = period_href(&period);
+    let mut cards: Vec<Card> = listings.iter().map(Card::of).collect();
+    if viewer.member.is_some() {
+        for (card, l) in cards.iter_mut().zip(&listings) {
+            card.for_viewer(viewer, marks.contains(l.paper.id.as_str()), &here);
+        }
+    } else {
+        for card in &mut cards {
+            card.vote.return_to.clone_from(&here);
+        }
+    }
     let page = FeedPage {
         layout: Layout::new(
             state,
             heading.clone(),
             Nav::around(focus_day, Some(&period)),
-        ),
+        )
+        .for_viewer(viewer),
         eyebrow,
         count: plural(listings.len(), "paper", "papers"),
         prev: prev.map(|p| PeriodLink::to(&p, "Previous")),
         next: next.map(|p| PeriodLink::to(&p, "Next")),
-        cards: listings.iter().map(Card::of).collect(),
+        cards,
         truncated,
         empty,
         heading,
@@ -235,7 +257,12 @@ async fn render_period(state: &AppState, period: Period) -> Result<Response, App
     } else {
         StatusCode::OK
     };
-    let mut res = html_cached(page.render()?, FEED_CACHE);
+    let cache = if viewer.member.is_some() {
+        crate::cache::PERSONAL
+    } else {
+        FEED_CACHE
+    };
+    let mut res = html_cached(page.render()?, cache);
     *res.status_mut() = status;
     Ok(res)
 }

@@ -1,6 +1,7 @@
 //! The server-rendered HTML pages, one module each: the feed (a day, a week,
 //! a month), a paper, and search results.
 
+pub mod account;
 pub mod admin;
 pub mod feed;
 pub mod paper;

@@ -18,12 +18,15 @@ use dailypapers_domain::limits::{self, shown};
 use dailypapers_domain::{ArxivId, ArxivIdError, FeedEntry, Listing, Paper};
 
 use super::html_cached;
+use crate::auth::Viewer;
 use crate::cache::FEED_CACHE;
+use crate::markdown::comment_html;
 use crate::view::{
-    Card, Layout, Nav, OrgBadge, compact, day_href, excerpt, github_label, paper_href, plural,
-    safe_url, short_date,
+    Card, Layout, Nav, OrgBadge, VoteButton, compact, day_href, excerpt, github_label, paper_href,
+    plural, safe_url, short_date,
 };
 use crate::{AppError, AppState};
+use dailypapers_store::community::Comment;
 
 /// How many similar papers a paper's page shows.
 pub const SIMILAR_CARDS: usize = 6;
@@ -31,6 +34,7 @@ pub const SIMILAR_CARDS: usize = 6;
 /// `GET /papers/{*id}`.
 pub async fn show(
     State(state): State<AppState>,
+    viewer: Viewer,
     raw: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(raw) = raw?;
@@ -58,9 +62,102 @@ pub async fn show(
             Vec::new()
         }
     };
+    let here = paper_href(id.as_str());
+    let mut ids = vec![id.clone()];
+    ids.extend(similar.iter().map(|(l, _)| l.paper.id.clone()));
+    let (marks, comments) =
+        tokio::try_join!(crate::api::votes::marks(&state, &viewer, &ids), async {
+            Ok(state.store.community().comments(&id).await?)
+        },)?;
     let mut page = PaperPage::new(&state, &listing);
-    page.similar = similar.iter().map(|(l, _)| Card::of(l)).collect();
-    Ok(html_cached(page.render()?, FEED_CACHE))
+    page.layout = page.layout.for_viewer(&viewer);
+    page.vote = VoteButton::new(&viewer, id.as_str(), marks.contains(id.as_str()), &here);
+    page.similar = similar
+        .iter()
+        .map(|(l, _)| {
+            let mut card = Card::of(l);
+            card.for_viewer(&viewer, marks.contains(l.paper.id.as_str()), &here);
+            card
+        })
+        .collect();
+    page.comment_count = plural(
+        comments.iter().filter(|c| c.visible()).count(),
+        "comment",
+        "comments",
+    );
+    page.comments = thread(&comments, &viewer);
+    page.csrf = viewer.csrf().map(str::to_string);
+    page.signed_in = viewer.member.is_some();
+    let cache = if viewer.member.is_some() {
+        crate::cache::PERSONAL
+    } else {
+        FEED_CACHE
+    };
+    Ok(html_cached(page.render()?, cache))
+}
+
+/// A comment as the paper page shows it.
+pub struct CommentView {
+    pub id: u64,
+    pub author: String,
+    pub author_name: Option<String>,
+    /// Sanitised HTML, or `None` when deleted or hidden.
+    pub html: Option<String>,
+    /// The Markdown, for the edit form of its author.
+    pub body: String,
+    pub created: String,
+    pub created_iso: String,
+    pub edited: bool,
+    pub deleted: bool,
+    pub hidden: bool,
+    /// 0 for a comment on the paper, 1 for a reply, and so on (at most 4).
+    pub depth: usize,
+    /// The viewer wrote it (may edit and delete it).
+    pub own: bool,
+    /// The viewer is an admin (may hide or delete it).
+    pub moderator: bool,
+    pub can_reply: bool,
+}
+
+/// The comments in reading order: each followed by its replies.
+fn thread(comments: &[Comment], viewer: &Viewer) -> Vec<CommentView> {
+    use std::collections::HashMap;
+    let mut children: HashMap<Option<u64>, Vec<&Comment>> = HashMap::new();
+    for c in comments {
+        children.entry(c.parent_id).or_default().push(c);
+    }
+    let me = viewer.member.as_ref();
+    let mut out = Vec::with_capacity(comments.len());
+    let mut stack: Vec<(&Comment, usize)> = children
+        .get(&None)
+        .map(|v| v.iter().rev().map(|c| (*c, 0)).collect())
+        .unwrap_or_default();
+    while let Some((c, depth)) = stack.pop() {
+        out.push(CommentView {
+            id: c.id,
+            author: c.author.to_string(),
+            author_name: c.author_name.clone(),
+            html: c.visible().then(|| comment_html(&c.body)),
+            body: if c.visible() {
+                c.body.clone()
+            } else {
+                String::new()
+            },
+            created: c.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
+            created_iso: c.created_at.to_rfc3339(),
+            edited: c.edited_at.is_some(),
+            deleted: c.deleted,
+            hidden: c.hidden,
+            depth: depth.min(4),
+            own: me.is_some_and(|m| m.id == c.author_id) && !c.deleted,
+            moderator: me.is_some_and(|m| m.is_admin()) && !c.deleted,
+            can_reply: me.is_some() && !c.deleted,
+        });
+        if let Some(replies) = children.get(&Some(c.id)) {
+            stack.extend(replies.iter().rev().map(|r| (*r, depth + 1)));
+        }
+    }
+    out
 }
 
 /// The paper an address names: any form [`ArxivId::parse`] accepts, with
@@ -131,6 +228,12 @@ pub struct PaperPage<'a> {
     details: Vec<Detail>,
     feed: Option<FeedInfo<'a>>,
     similar: Vec<Card<'a>>,
+    vote: VoteButton,
+    comments: Vec<CommentView>,
+    comment_count: String,
+    /// The viewer's CSRF token, for the comment forms.
+    csrf: Option<String>,
+    signed_in: bool,
 }
 
 impl<'a> PaperPage<'a> {
@@ -158,7 +261,7 @@ impl<'a> PaperPage<'a> {
             })
             .collect();
         let github = safe_url(paper.github_repo.as_deref());
-        let upvotes = paper.upvotes.unwrap_or(0);
+        let upvotes = listing.upvotes();
         PaperPage {
             layout,
             title,
@@ -198,6 +301,15 @@ impl<'a> PaperPage<'a> {
             details: details(paper),
             feed: listing.entry.as_ref().map(feed_info),
             similar: Vec::new(),
+            vote: VoteButton {
+                paper: paper.id.as_str().to_string(),
+                return_to: paper_href(paper.id.as_str()),
+                ..VoteButton::default()
+            },
+            comments: Vec::new(),
+            comment_count: String::new(),
+            csrf: None,
+            signed_in: false,
             paper,
         }
     }

@@ -203,14 +203,25 @@ impl TestApp {
     }
 
     pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut req = Request::get(uri);
+        self.send("GET", uri, headers, "").await
+    }
+
+    /// Sends one request with `method`, `headers` and `body`.
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
         let res = self
             .router
             .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
+            .oneshot(req.body(Body::from(body.to_string())).unwrap())
             .await
             .unwrap();
         let status = res.status();

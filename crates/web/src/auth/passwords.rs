@@ -1,0 +1,118 @@
+//! Password hashing: Argon2id at OWASP's parameters (19 MiB, t=2, p=1), on
+//! tokio's blocking pool behind a semaphore, so at most `concurrency` hashes
+//! run at once (memory is bounded by `concurrency × 19 MiB`, and a storm of
+//! logins queues instead of taking every core from the pages).
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+/// OWASP's Argon2id minimum: 19 MiB of memory, 2 passes, 1 lane.
+const MEMORY_KIB: u32 = 19 * 1024;
+const PASSES: u32 = 2;
+const LANES: u32 = 1;
+
+/// The hashing pool.
+#[derive(Debug, Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    concurrency: usize,
+}
+
+/// Why hashing failed (never the password's fault: a bug or a shutdown).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("valid Argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+impl Passwords {
+    /// A pool running at most `concurrency` hashes at once (at least one).
+    pub fn new(concurrency: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        Passwords {
+            permits: Arc::new(Semaphore::new(concurrency)),
+            concurrency,
+        }
+    }
+
+    /// How many hashes may run at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new password.
+    pub async fn hash(&self, password: &str) -> Result<String, HashError> {
+        let password = password.to_string();
+        self.run(move || {
+            argon2()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| HashError(e.to_string()))
+        })
+        .await?
+    }
+
+    /// Whether `password` matches the stored PHC string (with the
+    /// parameters the string names). An unreadable string matches nothing.
+    pub async fn verify(&self, password: &str, phc: &str) -> Result<bool, HashError> {
+        let (password, phc) = (password.to_string(), phc.to_string());
+        self.run(move || {
+            Ok(argon2()
+                .verify_password(password.as_bytes(), phc.as_str())
+                .is_ok())
+        })
+        .await?
+    }
+
+    /// Spends the time of a verification without a stored hash, so that an
+    /// unknown login takes as long to refuse as a wrong password.
+    pub async fn verify_nothing(&self, password: &str) -> Result<(), HashError> {
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let phc = match DUMMY.get() {
+            Some(p) => p.clone(),
+            None => {
+                let p = self.hash("a password nobody has").await?;
+                DUMMY.get_or_init(|| p).clone()
+            }
+        };
+        self.verify(password, &phc).await.map(|_| ())
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| HashError(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| HashError(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_name_owasp_parameters() {
+        let p = Passwords::new(1);
+        let h = p.hash("correct horse battery staple").await.unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(p.verify("correct horse battery staple", &h).await.unwrap());
+        assert!(!p.verify("correct horse battery stapler", &h).await.unwrap());
+        assert!(!p.verify("x", "not a hash").await.unwrap());
+        let again = p.hash("correct horse battery staple").await.unwrap();
+        assert_ne!(h, again, "every hash has its own salt");
+        p.verify_nothing("anything").await.unwrap();
+    }
+}

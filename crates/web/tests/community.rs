@@ -1,0 +1,610 @@
+//! Accounts, sessions, CSRF, upvotes and comments through the router, on
+//! the backend the tests run against: what a member and an attacker see.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+/// A signed-in client: its session cookie and CSRF token.
+struct Client {
+    cookie: String,
+    csrf: String,
+    id: u64,
+}
+
+fn cookie_of(r: &Reply) -> String {
+    let set = r.header("set-cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
+}
+
+async fn signup(app: &TestApp, name: &str) -> Client {
+    let body = json!({"username": name, "email": format!("{name}@example.org"), "password": format!("{name} has a long passphrase")});
+    let r = app
+        .send(
+            "POST",
+            "/api/auth/signup",
+            &[("content-type", "application/json")],
+            &body.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let j = r.json();
+    Client {
+        cookie: cookie_of(&r),
+        csrf: j["csrfToken"].as_str().unwrap().to_string(),
+        id: j["member"]["id"].as_u64().unwrap(),
+    }
+}
+
+impl Client {
+    fn headers(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("cookie", self.cookie.as_str()),
+            ("x-csrf-token", self.csrf.as_str()),
+            ("content-type", "application/json"),
+        ]
+    }
+}
+
+async fn act(app: &TestApp, c: &Client, method: &str, uri: &str, body: Value) -> Reply {
+    app.send(method, uri, &c.headers(), &body.to_string()).await
+}
+
+const PAPER: &str = "2511.22699";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_signs_up_votes_comments_and_logs_out() {
+    let app = app().await;
+    let ada = signup(&app, "ada").await;
+    let me = app
+        .get_with("/api/auth/me", &[("cookie", &ada.cookie)])
+        .await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["member"]["username"], "ada");
+    assert_eq!(me.json()["csrfToken"], ada.csrf.as_str());
+
+    let before = app.get(&format!("/api/papers/{PAPER}")).await.json()["upvotes"]
+        .as_u64()
+        .unwrap();
+    let r = act(
+        &app,
+        &ada,
+        "POST",
+        &format!("/api/papers/{PAPER}/upvote"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json(), json!({"upvotes": before + 1, "upvoted": true}));
+    let again = act(
+        &app,
+        &ada,
+        "POST",
+        &format!("/api/papers/{PAPER}/upvote"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(again.json()["upvotes"], before + 1, "one vote per member");
+    // The page shows the vote as the member's, and the count.
+    let page = app
+        .get_with(&format!("/papers/{PAPER}"), &[("cookie", &ada.cookie)])
+        .await;
+    assert!(
+        page.body.contains(r#"aria-pressed="true""#),
+        "the member's vote is marked"
+    );
+    assert!(
+        page.body
+            .contains(&format!(r#"<span class="count">{}</span>"#, before + 1))
+    );
+    assert!(page.body.contains("@ada"));
+    assert_eq!(page.header("cache-control"), "private, no-cache");
+    let anon = app.get(&format!("/papers/{PAPER}")).await;
+    assert!(!anon.body.contains("aria-pressed=\"true\""));
+    assert!(anon.body.contains("title=\"Log in to upvote\""));
+
+    let c = act(
+        &app,
+        &ada,
+        "POST",
+        &format!("/api/papers/{PAPER}/comments"),
+        json!({"body": "**Great** <script>alert(1)</script> [x](javascript:alert(1))"}),
+    )
+    .await;
+    assert_eq!(c.status, 200, "{}", c.body);
+    let comment = c.json();
+    let html = comment["html"].as_str().unwrap();
+    assert!(html.contains("<strong>Great</strong>"), "{html}");
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
+    let id = comment["id"].as_u64().unwrap();
+    let reply = act(
+        &app,
+        &ada,
+        "POST",
+        &format!("/api/papers/{PAPER}/comments"),
+        json!({"body": "a reply", "parentId": id}),
+    )
+    .await;
+    assert_eq!(reply.json()["parentId"], id);
+    let list = app
+        .get(&format!("/api/papers/{PAPER}/comments"))
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let page = app.get(&format!("/papers/{PAPER}")).await;
+    assert!(
+        page.body.contains("Discussion · 2 comments"),
+        "the count on the page"
+    );
+    assert!(!page.body.contains("<script>alert(1)"));
+    // Every HTML page carries the security headers.
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+    assert!(!page.header("referrer-policy").is_empty());
+
+    let out = act(&app, &ada, "POST", "/api/auth/logout", json!({})).await;
+    assert_eq!(out.status, 200);
+    let me = app
+        .get_with("/api/auth/me", &[("cookie", &ada.cookie)])
+        .await;
+    assert_eq!(me.status, 401, "the old cookie is refused after logout");
+    let vote = act(
+        &app,
+        &ada,
+        "DELETE",
+        &format!("/api/papers/{PAPER}/upvote"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(vote.status, 401);
+}
+
+/// The state-changing routes of the OpenAPI document, with a sample body.
+fn state_changing_routes(doc: &Value) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                out.push((
+                    method.to_uppercase(),
+                    path.clone(),
+                    item.get("get").is_some(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_state_changing_route_refuses_a_request_without_the_csrf_token() {
+    let app = app().await;
+    let doc = app.get("/api/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let routes = state_changing_routes(&doc);
+    assert!(routes.len() >= 15, "{routes:?}");
+    let ada = signup(&app, "ada").await;
+    let comment = act(
+        &app,
+        &ada,
+        "POST",
+        &format!("/api/papers/{PAPER}/comments"),
+        json!({"body": "mine"}),
+    )
+    .await
+    .json();
+    let comment_id = comment["id"].as_u64().unwrap().to_string();
+    let count_before = app.get(&format!("/api/papers/{PAPER}")).await.json()["upvotes"].clone();
+    for (method, path, readable) in &routes {
+        let uri = path.replace(
+            "{id}",
+            if path.starts_with("/api/papers") {
+                PAPER
+            } else {
+                &comment_id
+            },
+        );
+        let body =
+            json!({"body": "changed", "name": "t", "login": "ada", "password": "x"}).to_string();
+        let json = ("content-type", "application/json");
+        let cookie = ("cookie", ada.cookie.as_str());
+        let none = app.send(method, &uri, &[cookie, json], &body).await;
+        assert_eq!(
+            none.status, 403,
+            "{method} {uri} without a token: {}",
+            none.body
+        );
+        assert!(
+            none.json()["error"].as_str().unwrap().contains("CSRF"),
+            "{}",
+            none.body
+        );
+        let wrong = app
+            .send(
+                method,
+                &uri,
+                &[cookie, json, ("x-csrf-token", "not-the-token")],
+                &body,
+            )
+            .await;
+        assert_eq!(wrong.status, 403, "{method} {uri} with a wrong token");
+        let form = app
+            .send(
+                method,
+                &uri,
+                &[
+                    cookie,
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ],
+                "csrf_token=nope&body=x",
+            )
+            .await;
+        assert_eq!(
+            form.status, 403,
+            "{method} {uri} as a form with a wrong token"
+        );
+        let get = app.send("GET", &uri, &[cookie], "").await;
+        if !readable {
+            assert_ne!(
+                get.status, 200,
+                "{uri} by GET changes nothing: {}",
+                get.body
+            );
+        }
+        let cross = app
+            .send(
+                method,
+                &uri,
+                &[
+                    cookie,
+                    json,
+                    ("x-csrf-token", &ada.csrf),
+                    ("sec-fetch-site", "cross-site"),
+                ],
+                &body,
+            )
+            .await;
+        assert_eq!(cross.status, 403, "{method} {uri} cross-site");
+    }
+    // Nothing changed: the vote count, the comment, the session.
+    assert_eq!(
+        app.get(&format!("/api/papers/{PAPER}")).await.json()["upvotes"],
+        count_before
+    );
+    let list = app
+        .get(&format!("/api/papers/{PAPER}/comments"))
+        .await
+        .json();
+    assert_eq!(list[0]["body"], "mine");
+    assert_eq!(
+        app.get_with("/api/auth/me", &[("cookie", &ada.cookie)])
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_cannot_touch_what_is_anothers() {
+    let app = app().await;
+    let ada = signup(&app, "ada").await;
+    let bob = signup(&app, "bob").await;
+    let c = act(
+        &app,
+        &ada,
+        "POST",
+        &format!("/api/papers/{PAPER}/comments"),
+        json!({"body": "ada's"}),
+    )
+    .await
+    .json();
+    let id = c["id"].as_u64().unwrap();
+    let edit = act(
+        &app,
+        &bob,
+        "PATCH",
+        &format!("/api/comments/{id}"),
+        json!({"body": "bob was here"}),
+    )
+    .await;
+    assert_eq!(edit.status, 403);
+    let del = act(
+        &app,
+        &bob,
+        "DELETE",
+        &format!("/api/comments/{id}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(del.status, 403);
+    let hide = act(
+        &app,
+        &bob,
+        "POST",
+        &format!("/api/comments/{id}/hide"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(hide.status, 403, "only admins hide");
+    let token = act(
+        &app,
+        &ada,
+        "POST",
+        "/api/auth/tokens",
+        json!({"name": "laptop"}),
+    )
+    .await
+    .json();
+    let token_id = token["id"].as_u64().unwrap();
+    let revoke = act(
+        &app,
+        &bob,
+        "DELETE",
+        &format!("/api/auth/tokens/{token_id}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(revoke.status, 404);
+    let listed = app
+        .get_with("/api/auth/tokens", &[("cookie", &bob.cookie)])
+        .await
+        .json();
+    assert_eq!(listed, json!([]), "bob sees none of ada's tokens");
+    let list = app
+        .get(&format!("/api/papers/{PAPER}/comments"))
+        .await
+        .json();
+    assert_eq!(list[0]["body"], "ada's");
+    // Ada's token works as a Bearer, without CSRF; revoked, it is refused.
+    let secret = token["token"].as_str().unwrap();
+    let auth = format!("Bearer {secret}");
+    let bearer = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let r = app
+        .send("POST", &format!("/api/papers/{PAPER}/upvote"), &bearer, "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        app.get_with("/api/auth/me", &bearer).await.json()["member"]["username"],
+        "ada"
+    );
+    let own = act(
+        &app,
+        &ada,
+        "DELETE",
+        &format!("/api/auth/tokens/{token_id}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(own.status, 200);
+    assert_eq!(app.get_with("/api/auth/me", &bearer).await.status, 401);
+    let _ = bob.id;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_end_at_a_password_change_and_a_ban() {
+    let app = app().await;
+    let ada = signup(&app, "ada").await;
+    // A second session of ada's, from another device.
+    let login = app
+        .send(
+            "POST",
+            "/api/auth/login",
+            &[("content-type", "application/json")],
+            &json!({"login": "ada@example.org", "password": "ada has a long passphrase"})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    let other = cookie_of(&login);
+    assert_ne!(other, ada.cookie, "every login makes a new session");
+    let change = act(&app, &ada, "POST", "/api/auth/password", json!({"currentPassword": "ada has a long passphrase", "newPassword": "an entirely new passphrase"})).await;
+    assert_eq!(change.status, 200, "{}", change.body);
+    let fresh = cookie_of(&change);
+    assert_eq!(
+        app.get_with("/api/auth/me", &[("cookie", &ada.cookie)])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        app.get_with("/api/auth/me", &[("cookie", &other)])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        app.get_with("/api/auth/me", &[("cookie", &fresh)])
+            .await
+            .status,
+        200
+    );
+    let old_password = app
+        .send(
+            "POST",
+            "/api/auth/login",
+            &[("content-type", "application/json")],
+            &json!({"login": "ada", "password": "ada has a long passphrase"}).to_string(),
+        )
+        .await;
+    assert_eq!(old_password.status, 401);
+    // A ban ends the session at once.
+    app.store
+        .community()
+        .set_banned(ada.id, true, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_with("/api/auth/me", &[("cookie", &fresh)])
+            .await
+            .status,
+        401
+    );
+    let banned = app
+        .send(
+            "POST",
+            "/api/auth/login",
+            &[("content-type", "application/json")],
+            &json!({"login": "ada", "password": "an entirely new passphrase"}).to_string(),
+        )
+        .await;
+    assert_eq!(banned.status, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_throttle_the_account_and_bad_input_is_named() {
+    let app = app().await;
+    signup(&app, "ada").await;
+    let login = |password: &str| json!({"login": "ada", "password": password}).to_string();
+    let json_ct = [("content-type", "application/json")];
+    for _ in 0..5 {
+        let r = app
+            .send(
+                "POST",
+                "/api/auth/login",
+                &json_ct,
+                &login("wrong password"),
+            )
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    let r = app
+        .send(
+            "POST",
+            "/api/auth/login",
+            &json_ct,
+            &login("ada has a long passphrase"),
+        )
+        .await;
+    assert_eq!(
+        r.status, 429,
+        "throttled even with the right password: {}",
+        r.body
+    );
+    let wait: u64 = r.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Bad sign-ups say which field and why, and create nothing.
+    for (body, field) in [
+        (
+            json!({"username": "a", "email": "x@example.org", "password": "long enough passphrase"}),
+            "username",
+        ),
+        (
+            json!({"username": "ok", "email": "not-an-address", "password": "long enough passphrase"}),
+            "email",
+        ),
+        (
+            json!({"username": "ok", "email": "ok@example.org", "password": "short"}),
+            "password",
+        ),
+        (
+            json!({"username": "ok", "email": "ok@example.org", "password": "password123"}),
+            "password",
+        ),
+        (
+            json!({"username": "ADA", "email": "new@example.org", "password": "long enough passphrase"}),
+            "username",
+        ),
+    ] {
+        let r = app
+            .send("POST", "/api/auth/signup", &json_ct, &body.to_string())
+            .await;
+        assert!(r.status == 400 || r.status == 409, "{body}: {}", r.status);
+        assert!(
+            r.json()["error"].as_str().unwrap().contains(field),
+            "{body}: {}",
+            r.body
+        );
+        assert!(r.header("set-cookie").is_empty());
+    }
+    let bad = app
+        .send("POST", "/api/auth/signup", &json_ct, "{not json")
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.json()["error"].as_str().unwrap().contains("JSON"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_work_without_javascript() {
+    let app = app().await;
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    let r = app
+        .send("POST", "/api/auth/signup", &form, "username=ada&email=ada%40example.org&password=ada+has+a+long+passphrase&return_to=%2Fpapers%2F2511.22699")
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), "/papers/2511.22699");
+    let cookie = cookie_of(&r);
+    let page = app
+        .get_with("/papers/2511.22699", &[("cookie", &cookie)])
+        .await;
+    let csrf = page
+        .body
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let h = [
+        ("cookie", cookie.as_str()),
+        ("content-type", "application/x-www-form-urlencoded"),
+    ];
+    let vote = app
+        .send(
+            "POST",
+            "/api/papers/2511.22699/upvote",
+            &h,
+            &format!("csrf_token={csrf}&return_to=%2F"),
+        )
+        .await;
+    assert_eq!(vote.status, 303);
+    assert_eq!(vote.header("location"), "/");
+    let comment = app
+        .send(
+            "POST",
+            "/api/papers/2511.22699/comments",
+            &h,
+            &format!("csrf_token={csrf}&body=Hello+*world*"),
+        )
+        .await;
+    assert_eq!(comment.status, 303);
+    assert!(
+        comment
+            .header("location")
+            .starts_with("/papers/2511.22699#comment-")
+    );
+    let page = app
+        .get_with("/papers/2511.22699", &[("cookie", &cookie)])
+        .await;
+    assert!(page.body.contains("Hello <em>world</em>"));
+    assert!(page.body.contains(r#"aria-pressed="true""#));
+    let evil = app
+        .send(
+            "POST",
+            "/api/auth/logout",
+            &h,
+            &format!("csrf_token={csrf}&return_to=https%3A%2F%2Fevil.example"),
+        )
+        .await;
+    assert_eq!(
+        evil.header("location"),
+        "/",
+        "return_to never leaves the site"
+    );
+}
