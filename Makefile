@@ -67,6 +67,7 @@ test-rust:
 test-server: build
 	scripts/run-server-tests.sh $(BIN)
 	python3 tests/cluster/test_failover.py $(BIN)
+	scripts/bench-votes.sh $(BIN)
 
 test: test-deps model
 	$(MAKE) --no-print-directory lint

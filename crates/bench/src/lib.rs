@@ -14,7 +14,8 @@
 //!   (records/s of a snapshot import, into an empty or a pre-filled store),
 //!   [`relevance`] (the metrics per search mode), [`embed`] (abstracts/s and
 //!   agreement with the f32 reference) and [`search`] (latencies, recall and
-//!   memory of keyword, vector and hybrid search).
+//!   memory of keyword, vector and hybrid search), and [`votes`] (upvotes
+//!   per second over HTTP against running servers, and exact counts after).
 //!
 //! Errors: [`eval`] is a library like any other and returns its own
 //! `thiserror` enum, [`eval::EvalError`]. The benchmarks themselves return
@@ -29,3 +30,4 @@ pub mod ingest;
 pub mod measure;
 pub mod relevance;
 pub mod search;
+pub mod votes;

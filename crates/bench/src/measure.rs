@@ -15,6 +15,11 @@ impl Latencies {
         Latencies::default()
     }
 
+    /// Records one latency measured elsewhere.
+    pub fn push(&mut self, took: Duration) {
+        self.0.push(took);
+    }
+
     /// Runs `f`, records how long it took, and returns what it returned.
     pub fn time<T>(&mut self, f: impl FnOnce() -> T) -> T {
         let started = Instant::now();

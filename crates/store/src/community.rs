@@ -388,7 +388,7 @@ pub(crate) fn id_strings(papers: &[ArxivId]) -> Vec<String> {
 }
 
 /// The upvotes table's key: one row per member and paper.
-pub(crate) fn vote_key(member_id: u64, paper: &ArxivId) -> String {
+pub fn vote_key(member_id: u64, paper: &ArxivId) -> String {
     format!("{member_id} {}", paper.as_str())
 }
 

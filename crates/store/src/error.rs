@@ -40,6 +40,12 @@ pub enum StoreError {
     /// A unique name is in use (`what`: "username", "email").
     #[error("that {what} is already taken")]
     Taken { what: &'static str },
+    /// A write batched with others failed (every write of the batch gets it).
+    #[error("{0}")]
+    Batch(std::sync::Arc<StoreError>),
+    /// The store was closed while a write waited.
+    #[error("the store is closed")]
+    Closed,
     /// A backup could not be made or checked.
     #[error("backup to {path}: {why}")]
     Backup { path: String, why: String },
@@ -50,6 +56,9 @@ impl StoreError {
     /// network gone, every connection busy past the wait): the request may
     /// succeed later unchanged, so a server answers 503, not 500.
     pub fn is_unavailable(&self) -> bool {
+        if let StoreError::Batch(inner) = self {
+            return inner.is_unavailable();
+        }
         let StoreError::Database(e) = self else {
             return false;
         };

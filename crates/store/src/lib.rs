@@ -13,6 +13,7 @@
 //! how many times a write is tried in [`retry`]; a backend reads the stored
 //! rows, calls them, and writes.
 
+pub mod batch;
 pub mod codec;
 pub mod community;
 pub mod copy;

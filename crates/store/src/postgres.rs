@@ -58,6 +58,8 @@ const CLAIM_LOCK: i64 = 0x0064_7063_6c61_696d;
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Upvotes, written in batches by one task (see [`crate::batch`]).
+    votes: crate::batch::VoteQueue,
     /// The URL without its password, for messages.
     target: String,
 }
@@ -83,7 +85,18 @@ impl PostgresStore {
         // sqlx's migrator holds an advisory lock: servers starting together
         // migrate one after another.
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStore { pool, target })
+        let writer = pool.clone();
+        let votes = crate::batch::VoteQueue::start(std::sync::Arc::new(move |batch| {
+            let pool = writer.clone();
+            Box::pin(async move {
+                retrying("saving upvotes", || community::write_votes(&pool, &batch)).await
+            })
+        }));
+        Ok(PostgresStore {
+            pool,
+            target,
+            votes,
+        })
     }
 
     /// One import attempt, in one transaction.

@@ -61,6 +61,8 @@ pub struct SqliteStore {
     readers: SqlitePool,
     writer: SqlitePool,
     path: PathBuf,
+    /// Upvotes, written in batches by one task (see [`crate::batch`]).
+    votes: crate::batch::VoteQueue,
 }
 
 impl SqliteStore {
@@ -114,10 +116,18 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(open_err)?;
+        let pool = writer.clone();
+        let votes = crate::batch::VoteQueue::start(std::sync::Arc::new(move |batch| {
+            let pool = pool.clone();
+            Box::pin(async move {
+                retrying("saving upvotes", || community::write_votes(&pool, &batch)).await
+            })
+        }));
         Ok(SqliteStore {
             readers,
             writer,
             path: path.to_path_buf(),
+            votes,
         })
     }
 

@@ -32,6 +32,28 @@ pub enum Bench {
     Search(SearchBenchArgs),
     /// Embedding throughput on real abstracts, and cosine against the f32 reference
     Embed(EmbedBenchArgs),
+    /// Upvotes per second against running servers on the configured store,
+    /// with duplicates and toggle races; fails unless every count is exact
+    Votes(VotesArgs),
+}
+
+/// Options of `bench votes`.
+#[derive(clap::Args, Debug)]
+pub struct VotesArgs {
+    /// A server on the configured store (repeat for several: requests go round them)
+    #[arg(long = "server", required = true)]
+    servers: Vec<String>,
+    #[arg(long, default_value_t = 1_000)]
+    members: usize,
+    #[arg(long, default_value_t = 100)]
+    papers: usize,
+    /// Vote requests in all, duplicates included
+    #[arg(long, default_value_t = 10_000)]
+    requests: usize,
+    #[arg(long, default_value_t = 100)]
+    concurrency: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
 }
 
 /// Options of `bench ingest`.
@@ -136,6 +158,25 @@ pub async fn run(config: &Config, bench: Bench) -> Result<ExitCode> {
                 exact_below: config.search.exact_below,
             };
             search::run(options).await?
+        }
+        Bench::Votes(a) => {
+            let store = super::open_store(config).await?;
+            let ok = dailypapers_bench::votes::run(
+                store.clone(),
+                dailypapers_bench::votes::Options {
+                    servers: a.servers,
+                    members: a.members,
+                    papers: a.papers,
+                    requests: a.requests,
+                    concurrency: a.concurrency,
+                    seed: a.seed,
+                },
+            )
+            .await?;
+            store.close().await;
+            if !ok {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Bench::Embed(a) => embed::run(embed::Options {
             count: a.count,

@@ -91,6 +91,23 @@ CREATE TABLE paper_counts (
     comments BIGINT NOT NULL
 );
 
+-- A vote moves its paper's count in the statement that casts or withdraws
+-- it (see SQLite's 0005).
+CREATE FUNCTION count_upvote() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO paper_counts (paper_id, upvotes, comments) VALUES (NEW.paper_id, 1, 0)
+        ON CONFLICT (paper_id) DO UPDATE SET upvotes = paper_counts.upvotes + 1;
+        RETURN NEW;
+    END IF;
+    UPDATE paper_counts SET upvotes = upvotes - 1 WHERE paper_id = OLD.paper_id;
+    RETURN OLD;
+END
+$$;
+
+CREATE TRIGGER upvotes_counted AFTER INSERT OR DELETE ON upvotes
+    FOR EACH ROW EXECUTE FUNCTION count_upvote();
+
 -- Fixed-window counters of rate-limited actions, shared by every process.
 CREATE TABLE rate_limits (
     key          TEXT COLLATE "C" PRIMARY KEY,

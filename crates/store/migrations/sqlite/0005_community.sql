@@ -90,6 +90,18 @@ CREATE TABLE paper_counts (
     comments INTEGER NOT NULL
 ) STRICT;
 
+-- A vote moves its paper's count in the statement that casts or withdraws
+-- it: the database keeps the count equal to the votes, and a vote is one
+-- statement (the count's row orders concurrent votes on one paper).
+CREATE TRIGGER upvotes_counted AFTER INSERT ON upvotes BEGIN
+    INSERT INTO paper_counts (paper_id, upvotes, comments) VALUES (NEW.paper_id, 1, 0)
+    ON CONFLICT (paper_id) DO UPDATE SET upvotes = upvotes + 1;
+END;
+
+CREATE TRIGGER upvotes_uncounted AFTER DELETE ON upvotes BEGIN
+    UPDATE paper_counts SET upvotes = upvotes - 1 WHERE paper_id = OLD.paper_id;
+END;
+
 -- Fixed-window counters of rate-limited actions, shared by every process.
 CREATE TABLE rate_limits (
     key          TEXT PRIMARY KEY,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dailypapers_domain::{ArxivId, CommentBody, Engagement, Role};
+use sqlx::postgres::PgPool;
 use sqlx::{PgConnection, Row};
 
 use super::{PostgresStore, millis, take_numbers};
@@ -45,6 +46,71 @@ async fn bump_counts(
     Ok(())
 }
 
+/// Writes a batch of votes in one transaction (see [`crate::batch`]): the
+/// papers' count rows locked first, in id order (so two servers' batches
+/// never wait for each other in a cycle), the stored keys read once, the
+/// changes worked out in order, then one insert and one delete (the
+/// trigger moves the counts), and the counts read back.
+pub(super) async fn write_votes(
+    pool: &PgPool,
+    votes: &[(u64, ArxivId, bool, DateTime<Utc>)],
+) -> Result<Vec<Option<VoteOutcome>>, StoreError> {
+    let keys: Vec<String> = votes.iter().map(|(m, p, _, _)| vote_key(*m, p)).collect();
+    let papers = crate::batch::papers(votes);
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO paper_counts (paper_id, upvotes, comments) \
+         SELECT p.id, 0, 0 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) \
+         JOIN papers p ON p.id = u.id ORDER BY u.n \
+         ON CONFLICT (paper_id) DO UPDATE SET upvotes = paper_counts.upvotes",
+    )
+    .bind(&papers)
+    .execute(&mut *tx)
+    .await?;
+    let existing: Vec<String> = sqlx::query_scalar("SELECT key FROM upvotes WHERE key = ANY($1)")
+        .bind(&keys)
+        .fetch_all(&mut *tx)
+        .await?;
+    let resolved = crate::batch::resolve(votes, &existing.into_iter().collect());
+    if !resolved.add.is_empty() {
+        let (mut k, mut m, mut p, mut t) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (key, member, paper, at) in &resolved.add {
+            k.push(key.as_str());
+            m.push(*member);
+            p.push(paper.as_str());
+            t.push(*at);
+        }
+        sqlx::query(
+            "INSERT INTO upvotes (key, member_id, paper_id, created_at) \
+             SELECT u.key, u.member, u.paper, u.at \
+             FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) AS u(key, member, paper, at) \
+             JOIN papers ON papers.id = u.paper \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&k)
+        .bind(&m)
+        .bind(&p)
+        .bind(&t)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !resolved.remove.is_empty() {
+        sqlx::query("DELETE FROM upvotes WHERE key = ANY($1)")
+            .bind(&resolved.remove)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT p.id, p.upvotes, coalesce(c.upvotes, 0) FROM papers p \
+         LEFT JOIN paper_counts c ON c.paper_id = p.id WHERE p.id = ANY($1)",
+    )
+    .bind(&papers)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(crate::batch::outcomes(votes, &resolved.changed, rows))
+}
+
 impl PostgresStore {
     async fn member_where(&self, clause: &str, value: &str) -> Result<Option<Member>, StoreError> {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE {clause}");
@@ -53,59 +119,6 @@ impl PostgresStore {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(member_from_row).transpose()
-    }
-
-    async fn set_upvote_once(
-        &self,
-        member_id: u64,
-        paper: &ArxivId,
-        on: bool,
-        now: DateTime<Utc>,
-    ) -> Result<Option<VoteOutcome>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let base: Option<i64> = sqlx::query_scalar("SELECT upvotes FROM papers WHERE id = $1")
-            .bind(paper.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(base) = base else {
-            return Ok(None);
-        };
-        let key = vote_key(member_id, paper);
-        let changed = if on {
-            sqlx::query(
-                "INSERT INTO upvotes (key, member_id, paper_id, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(&key)
-            .bind(to_i64(member_id))
-            .bind(paper.as_str())
-            .bind(millis(now))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-        } else {
-            sqlx::query("DELETE FROM upvotes WHERE key = $1")
-                .bind(&key)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1
-        };
-        if changed {
-            bump_counts(&mut tx, paper.as_str(), if on { 1 } else { -1 }, 0).await?;
-        }
-        let members: Option<i64> =
-            sqlx::query_scalar("SELECT upvotes FROM paper_counts WHERE paper_id = $1")
-                .bind(paper.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        Ok(Some(VoteOutcome {
-            upvoted: on,
-            changed,
-            upvotes: u32::try_from(base + members.unwrap_or(0)).unwrap_or(0),
-        }))
     }
 
     async fn add_comment_once(
@@ -544,10 +557,7 @@ impl Community for PostgresStore {
         on: bool,
         now: DateTime<Utc>,
     ) -> Result<Option<VoteOutcome>, StoreError> {
-        retrying("saving an upvote", || {
-            self.set_upvote_once(member_id, paper, on, now)
-        })
-        .await
+        self.votes.vote(member_id, paper, on, now).await
     }
 
     async fn upvoted(

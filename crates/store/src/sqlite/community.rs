@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dailypapers_domain::{ArxivId, CommentBody, Engagement, Role};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::{BEGIN_WRITE, SqliteStore, millis, take_numbers};
 use crate::StoreError;
@@ -45,6 +45,52 @@ async fn bump_counts(
     Ok(())
 }
 
+/// Writes a batch of votes in one transaction (see [`crate::batch`]): the
+/// stored keys read once, the changes worked out in order, then one insert
+/// and one delete (the triggers move the counts), and the counts read back.
+pub(super) async fn write_votes(
+    pool: &SqlitePool,
+    votes: &[(u64, ArxivId, bool, DateTime<Utc>)],
+) -> Result<Vec<Option<VoteOutcome>>, StoreError> {
+    let keys: Vec<String> = votes.iter().map(|(m, p, _, _)| vote_key(*m, p)).collect();
+    let papers = crate::batch::papers(votes);
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let existing: Vec<String> = sqlx::query_scalar(
+        "SELECT key FROM upvotes WHERE key IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(to_json(&keys))
+    .fetch_all(&mut *tx)
+    .await?;
+    let resolved = crate::batch::resolve(votes, &existing.into_iter().collect());
+    if !resolved.add.is_empty() {
+        sqlx::query(
+            "INSERT INTO upvotes (key, member_id, paper_id, created_at) \
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?1) \
+             WHERE value ->> 2 IN (SELECT id FROM papers) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(to_json(&resolved.add))
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !resolved.remove.is_empty() {
+        sqlx::query("DELETE FROM upvotes WHERE key IN (SELECT value FROM json_each(?1))")
+            .bind(to_json(&resolved.remove))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT p.id, p.upvotes, coalesce(c.upvotes, 0) FROM papers p \
+         LEFT JOIN paper_counts c ON c.paper_id = p.id \
+         WHERE p.id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(to_json(&papers))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(crate::batch::outcomes(votes, &resolved.changed, rows))
+}
+
 impl SqliteStore {
     async fn member_where(&self, clause: &str, value: &str) -> Result<Option<Member>, StoreError> {
         let sql = format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE {clause}");
@@ -53,59 +99,6 @@ impl SqliteStore {
             .fetch_optional(&self.writer)
             .await?;
         row.as_ref().map(member_from_row).transpose()
-    }
-
-    async fn set_upvote_once(
-        &self,
-        member_id: u64,
-        paper: &ArxivId,
-        on: bool,
-        now: DateTime<Utc>,
-    ) -> Result<Option<VoteOutcome>, StoreError> {
-        let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
-        let base: Option<i64> = sqlx::query_scalar("SELECT upvotes FROM papers WHERE id = ?1")
-            .bind(paper.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(base) = base else {
-            return Ok(None);
-        };
-        let key = vote_key(member_id, paper);
-        let changed = if on {
-            sqlx::query(
-                "INSERT INTO upvotes (key, member_id, paper_id, created_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(&key)
-            .bind(to_i64(member_id))
-            .bind(paper.as_str())
-            .bind(millis(now))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-        } else {
-            sqlx::query("DELETE FROM upvotes WHERE key = ?1")
-                .bind(&key)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1
-        };
-        if changed {
-            bump_counts(&mut tx, paper.as_str(), if on { 1 } else { -1 }, 0).await?;
-        }
-        let members: Option<i64> =
-            sqlx::query_scalar("SELECT upvotes FROM paper_counts WHERE paper_id = ?1")
-                .bind(paper.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        tx.commit().await?;
-        Ok(Some(VoteOutcome {
-            upvoted: on,
-            changed,
-            upvotes: u32::try_from(base + members.unwrap_or(0)).unwrap_or(0),
-        }))
     }
 
     async fn add_comment_once(
@@ -544,10 +537,7 @@ impl Community for SqliteStore {
         on: bool,
         now: DateTime<Utc>,
     ) -> Result<Option<VoteOutcome>, StoreError> {
-        retrying("saving an upvote", || {
-            self.set_upvote_once(member_id, paper, on, now)
-        })
-        .await
+        self.votes.vote(member_id, paper, on, now).await
     }
 
     async fn upvoted(

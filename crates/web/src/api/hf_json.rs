@@ -166,7 +166,8 @@ pub struct HfPaper<'a> {
     pub submitted_on_daily_by: Option<HfDailySubmitter<'a>>,
     pub title: &'a str,
     pub summary: &'a str,
-    /// Always present: 0 for a paper no community feed has reported on.
+    /// Always present: the upvotes imported from a community feed (0 when
+    /// none reported on it) plus this instance's members' votes.
     pub upvotes: u32,
     #[serde(rename = "discussionId", skip_serializing_if = "Option::is_none")]
     pub discussion_id: Option<&'a str>,
@@ -204,7 +205,7 @@ impl<'a> HfPaper<'a> {
                 .map(HfDailySubmitter::of),
             title: &p.title,
             summary: &p.summary,
-            upvotes: p.upvotes.unwrap_or(0),
+            upvotes: listing.upvotes(),
             discussion_id: p.discussion_id.as_deref(),
             ai_summary: p.ai_summary.as_deref(),
             ai_keywords: &p.ai_keywords,
@@ -256,7 +257,7 @@ impl<'a> HfDailyPaper<'a> {
             title: &p.title,
             summary: &p.summary,
             thumbnail: entry.and_then(|e| e.thumbnail.as_deref()),
-            num_comments: entry.map_or(0, |e| e.num_comments),
+            num_comments: entry.map_or(0, |e| e.num_comments) + listing.engagement.comments,
             submitted_by: entry
                 .and_then(|e| e.submitted_by.as_ref())
                 .map(HfSubmitter::of),

@@ -366,9 +366,6 @@ pub struct Body<T> {
     pub value: T,
     /// It came from an HTML form: answer with a redirect, not JSON.
     pub form: bool,
-    /// The form's `csrf_token` field (already checked).
-    #[allow(dead_code)]
-    csrf_field: Option<String>,
     /// The form's `return_to` field: where to send the browser after.
     pub return_to: Option<String>,
 }
@@ -411,7 +408,7 @@ async fn read_raw(req: Request) -> Result<RawBody, AppError> {
         });
     }
     let blank = bytes.iter().all(u8::is_ascii_whitespace);
-    if !blank && !(content_type.starts_with("application/json") || content_type.is_empty()) {
+    if !(blank || content_type.starts_with("application/json") || content_type.is_empty()) {
         return Err(AppError::bad_request(format!(
             "unsupported Content-Type {content_type:?}: send application/json or a form"
         )));
@@ -441,7 +438,6 @@ impl RawBody {
         Ok(Body {
             value,
             form: self.form,
-            csrf_field: self.csrf_field,
             return_to: self.return_to,
         })
     }
