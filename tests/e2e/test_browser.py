@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import sys
+import time
 import tempfile
 import traceback
 from pathlib import Path
@@ -423,6 +424,79 @@ def main():
 
         run_check("phone 375x800: search page (filters open) has no horizontal scroll", phone_search)
         screenshot(driver, "phone")
+
+        # ------------------------------------------------------------ community
+        # A reader signs up, upvotes (the count changes without a reload),
+        # comments, replies, logs out and logs in again.
+        set_viewport(driver, 1280, 900)
+        name = f"reader{int(time.time()) % 100000}"
+        password = "a long and quiet passphrase"
+
+        def community_signup():
+            driver.get(BASE + "/signup")
+            form = wait_css(driver, "form[action='/api/auth/signup']")[0]
+            form.find_element(By.NAME, "username").send_keys(name)
+            form.find_element(By.NAME, "email").send_keys(f"{name}@example.org")
+            form.find_element(By.NAME, "password").send_keys(password)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(driver, WAIT).until(
+                EC.presence_of_element_located((By.CSS_SELECTOR, ".account-nav .account-name")))
+            eq(driver.find_element(By.CSS_SELECTOR, ".account-nav .account-name").text, f"@{name}", "the header names the member")
+
+        run_check("community: sign up logs the member in at once", community_signup)
+
+        def community_upvote():
+            driver.get(urljoin(BASE + "/", f"papers/{TOP_OF_LATEST}"))
+            button = wait_css(driver, ".upvote-panel form.vote button")[0]
+            before = first_int(button.text)
+            driver.execute_script("window.__marker = 42")
+            button.click()
+            WebDriverWait(driver, WAIT).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, ".upvote-panel form.vote button").get_attribute("aria-pressed") == "true")
+            after = first_int(driver.find_element(By.CSS_SELECTOR, ".upvote-panel form.vote button").text)
+            eq(after, before + 1, "the count went up by one")
+            eq(driver.execute_script("return window.__marker"), 42, "no reload happened")
+            driver.refresh()
+            button = wait_css(driver, ".upvote-panel form.vote button")[0]
+            eq(button.get_attribute("aria-pressed"), "true", "the vote is there after a reload")
+            eq(first_int(button.text), before + 1, "and so is the count")
+
+        run_check("community: an upvote changes the count without a reload, and stays", community_upvote)
+
+        def community_comment_and_reply():
+            driver.get(urljoin(BASE + "/", f"papers/{TOP_OF_LATEST}"))
+            form = wait_css(driver, "form.comment-form")[0]
+            form.find_element(By.NAME, "body").send_keys("A **bold** claim <script>window.__pwned=1</script>")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            wait_css(driver, ".comment .comment-body strong")
+            true(driver.execute_script("return window.__pwned") is None, "the comment's script did not run")
+            comment = driver.find_elements(By.CSS_SELECTOR, ".comment")[-1]
+            comment.find_element(By.CSS_SELECTOR, "details summary").click()
+            reply = comment.find_element(By.CSS_SELECTOR, "details form")
+            reply.find_element(By.NAME, "body").send_keys("and a reply")
+            reply.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(driver, WAIT).until(
+                EC.presence_of_element_located((By.CSS_SELECTOR, ".comment.depth-1")))
+            true("and a reply" in driver.find_element(By.CSS_SELECTOR, ".comment.depth-1").text, "the reply is under its comment")
+            errs = severe_console_errors(driver)
+            true(not errs, f"console errors: {errs[:5]}")
+
+        run_check("community: a comment (Markdown, scripts inert) and a reply", community_comment_and_reply)
+
+        def community_logout_login():
+            driver.find_element(By.CSS_SELECTOR, ".account-nav form button").click()
+            WebDriverWait(driver, WAIT).until(
+                EC.presence_of_element_located((By.CSS_SELECTOR, ".account-nav a[href='/login']")))
+            driver.get(BASE + "/login")
+            form = wait_css(driver, "form[action='/api/auth/login']")[0]
+            form.find_element(By.NAME, "login").send_keys(name)
+            form.find_element(By.NAME, "password").send_keys(password)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(driver, WAIT).until(
+                EC.presence_of_element_located((By.CSS_SELECTOR, ".account-nav .account-name")))
+
+        run_check("community: log out, and log in again", community_logout_login)
+        screenshot(driver, "community")
     except TimeoutException as e:
         RESULTS["failed"] += 1
         print(f"FAIL timed out: {e}")
