@@ -225,8 +225,9 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 /// Middleware: the security headers. Every response gets
 /// `X-Content-Type-Options: nosniff` and `Referrer-Policy`; HTML responses
-/// also get the Content-Security-Policy and `X-Frame-Options: DENY` (for
-/// browsers older than `frame-ancestors`).
+/// also get the Content-Security-Policy, `X-Frame-Options: DENY` (for
+/// browsers older than `frame-ancestors`) and `Vary: Cookie` (a page kept
+/// by the browser before its reader signed in is not reused after).
 pub async fn security_headers(
     req: axum::extract::Request,
     next: middleware::Next,
@@ -252,6 +253,9 @@ pub async fn security_headers(
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        // A page looks different once its reader signs in: a browser must
+        // not show the copy it kept from before.
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
     }
     res
 }

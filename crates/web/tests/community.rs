@@ -107,6 +107,10 @@ async fn a_member_signs_up_votes_comments_and_logs_out() {
     let anon = app.get(&format!("/papers/{PAPER}")).await;
     assert!(!anon.body.contains("aria-pressed=\"true\""));
     assert!(anon.body.contains("title=\"Log in to upvote\""));
+    assert!(
+        anon.header("vary").contains("Cookie"),
+        "a browser must not reuse the anonymous copy after login"
+    );
 
     let c = act(
         &app,
