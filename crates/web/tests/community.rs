@@ -612,3 +612,107 @@ async fn forms_work_without_javascript() {
         "return_to never leaves the site"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_by_the_mailed_link_once() {
+    use dailypapers_web::auth::Accounts;
+    use dailypapers_web::mail::FileMailer;
+    use dailypapers_web::{AppState, WebConfig, router};
+    use std::sync::Arc;
+    let mut app = app().await;
+    let mail_dir = app.test_store.dir().join("mail");
+    let config = WebConfig {
+        accounts: Accounts {
+            mailer: Arc::new(FileMailer::new(
+                mail_dir.clone(),
+                "Daily Papers <noreply@example.org>".into(),
+            )),
+            ..Accounts::default()
+        },
+        ..WebConfig::default()
+    };
+    app.router = router(AppState {
+        store: app.store.clone(),
+        search: app.search.clone(),
+        config: Arc::new(config),
+        ops: Default::default(),
+    });
+    let ada = signup(&app, "ada").await;
+    let json_ct = [
+        ("content-type", "application/json"),
+        ("host", "papers.example.org"),
+    ];
+    let asked = app
+        .send(
+            "POST",
+            "/api/auth/reset",
+            &json_ct,
+            &json!({"email": "ADA@example.org"}).to_string(),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let unknown = app
+        .send(
+            "POST",
+            "/api/auth/reset",
+            &json_ct,
+            &json!({"email": "nobody@example.org"}).to_string(),
+        )
+        .await;
+    assert_eq!(
+        unknown.status, 202,
+        "the same answer for an unknown address"
+    );
+    assert_eq!(unknown.body, asked.body);
+    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(mails.len(), 1, "one mail, to ada only");
+    let text = std::fs::read_to_string(&mails[0]).unwrap();
+    assert!(text.contains("To: ada@example.org"), "{text}");
+    let link = text
+        .split_whitespace()
+        .find(|w| w.starts_with("http://papers.example.org/reset?token="))
+        .unwrap_or_else(|| panic!("{text}"));
+    let token = link.split("token=").nth(1).unwrap();
+    let page = app.get(&format!("/reset?token={token}")).await;
+    assert!(
+        page.body.contains(token),
+        "the page's form carries the token; nothing changes on GET"
+    );
+    let done = app
+        .send(
+            "POST",
+            "/api/auth/reset/complete",
+            &json_ct,
+            &json!({"token": token, "newPassword": "a fresh long passphrase"}).to_string(),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(
+        app.get_with("/api/auth/me", &[("cookie", &ada.cookie)])
+            .await
+            .status,
+        401,
+        "old sessions end"
+    );
+    let again = app
+        .send(
+            "POST",
+            "/api/auth/reset/complete",
+            &json_ct,
+            &json!({"token": token, "newPassword": "another long passphrase"}).to_string(),
+        )
+        .await;
+    assert_eq!(again.status, 400, "a link works once");
+    let login = app
+        .send(
+            "POST",
+            "/api/auth/login",
+            &json_ct,
+            &json!({"login": "ada", "password": "a fresh long passphrase"}).to_string(),
+        )
+        .await;
+    assert_eq!(login.status, 200);
+}

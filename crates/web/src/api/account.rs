@@ -457,11 +457,12 @@ pub async fn request_reset(
                 now,
             )
             .await?;
-        let link = format!("{}/reset?token={token}", origin(&state, &input.headers));
+        let link = format!("{}/reset?token={token}", input.origin);
         send(
             &state,
             Mail {
-                to: email.clone(),
+                // To the address the account has, not the spelling asked with.
+                to: Email::parse(&record.member.email)?,
                 subject: format!("Reset your {} password", state.config.site_name),
                 body: format!(
                     "Someone asked to reset the password of {} on {}.\n\nTo choose a new password, open this link within {} minutes:\n\n{link}\n\nIf it was not you, ignore this message: your password stays as it is.\n",
@@ -611,10 +612,6 @@ pub async fn verify(
         "/settings?verified=1",
         &serde_json::json!({ "verified": true }),
     )
-}
-
-fn origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    crate::forwarded::origin(&state.config, headers, None).into_owned()
 }
 
 fn send(state: &AppState, mail: Mail) {

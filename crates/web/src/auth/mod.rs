@@ -504,6 +504,15 @@ fn client_of(state: &AppState, req: &Request) -> String {
     .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
 }
 
+fn origin_of(state: &AppState, req: &Request) -> String {
+    crate::forwarded::origin(
+        &state.config,
+        req.headers(),
+        crate::forwarded::peer(req.extensions()),
+    )
+    .into_owned()
+}
+
 /// A state change by a member: the viewer (required), the body, the CSRF
 /// check done.
 #[derive(Debug)]
@@ -513,6 +522,9 @@ pub struct Act<T> {
     pub body: Body<T>,
     /// The client's address (see [`crate::forwarded::client_ip`]).
     pub client: String,
+    /// `scheme://host` of the site as this request reached it, for links
+    /// in mail (see [`crate::forwarded::origin`]).
+    pub origin: String,
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for Act<T> {
@@ -524,6 +536,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Act<T> {
         let viewer = viewer(state, req.headers()).await?;
         let member = viewer.require()?.clone();
         let client = client_of(state, &req);
+        let origin = origin_of(state, &req);
         let headers = req.headers().clone();
         let raw = read_raw(req).await?;
         check_csrf(&viewer, &headers, raw.csrf_field.as_deref())?;
@@ -533,6 +546,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Act<T> {
             viewer,
             body,
             client,
+            origin,
         })
     }
 }
@@ -547,6 +561,8 @@ pub struct Input<T> {
     pub headers: HeaderMap,
     /// The client's address (see [`crate::forwarded::client_ip`]).
     pub client: String,
+    /// `scheme://host` of the site as this request reached it.
+    pub origin: String,
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for Input<T> {
@@ -557,6 +573,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Input<T> {
         refuse_cross_site(req.headers())?;
         let viewer = viewer(state, req.headers()).await?;
         let client = client_of(state, &req);
+        let origin = origin_of(state, &req);
         let headers = req.headers().clone();
         let raw = read_raw(req).await?;
         check_csrf(&viewer, &headers, raw.csrf_field.as_deref())?;
@@ -566,6 +583,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Input<T> {
             body,
             headers,
             client,
+            origin,
         })
     }
 }
