@@ -329,11 +329,22 @@ pub struct Cached {
     pub cache: Arc<ResponseCache>,
     pub config: Arc<WebConfig>,
     pub key: CacheKey,
+    /// An HTML page that members see with their marks: served to them from
+    /// its shared form (see [`crate::personal`]) with the app's state.
+    pub personal: Option<crate::AppState>,
 }
 
 /// Middleware for the cached routes.
 pub async fn micro_cache(State(route): State<Cached>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET || crate::auth::has_credentials(req.headers()) {
+    if req.method() != Method::GET {
+        return next.run(req).await;
+    }
+    if crate::auth::has_credentials(req.headers()) {
+        if let Some(state) = &route.personal
+            && !req.headers().contains_key(header::AUTHORIZATION)
+        {
+            return member_page(state, &route, req, next).await;
+        }
         return next.run(req).await;
     }
     let Some(key) = (route.key)(&req, &route.config) else {
@@ -382,6 +393,76 @@ pub async fn micro_cache(State(route): State<Cached>, req: Request, next: Next) 
             res
         }
     }
+}
+
+/// A cached page for a request with a session cookie: the shared page
+/// (rendered, and kept under the page's key, when it is not fresh) with the
+/// member's marks; a stale cookie gets the anonymous page.
+async fn member_page(
+    state: &crate::AppState,
+    route: &Cached,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    use axum::response::IntoResponse;
+    let viewer = match crate::auth::viewer(state, req.headers()).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    if viewer.member.is_none() {
+        req.extensions_mut().insert(crate::auth::Viewer::default());
+        return next.run(req).await;
+    }
+    let Some(key) = (route.key)(&req, &route.config) else {
+        return next.run(req).await;
+    };
+    let key = format!("{key}\u{0}shared");
+    let here = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    let cache = &route.cache;
+    let fresh = cache
+        .get(&key)
+        .filter(|e| e.stored.elapsed() < cache.fresh_for);
+    let (page, status) = match fresh {
+        Some(entry) => {
+            cache.hits.fetch_add(1, Ordering::Relaxed);
+            (entry.body.clone(), StatusCode::OK)
+        }
+        None => {
+            cache.misses.fetch_add(1, Ordering::Relaxed);
+            req.extensions_mut().insert(crate::auth::Viewer::default());
+            req.extensions_mut().insert(crate::personal::SharedPage);
+            let res = next.run(req).await;
+            let status = res.status();
+            let html = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
+            if !html {
+                return res;
+            }
+            let (parts, body) = res.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+                let mut res = Response::new(Body::empty());
+                *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                return res;
+            };
+            // Only a page that is the same for every member is kept; an
+            // empty period's 404 is filled in and sent, not kept.
+            if status == StatusCode::OK {
+                cache.put(key, Arc::new(Entry::new("", parts, bytes.clone())));
+            }
+            (bytes, status)
+        }
+    };
+    let text = String::from_utf8_lossy(&page);
+    crate::personal::fill(state, &viewer, &text, &here, status)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 #[cfg(test)]

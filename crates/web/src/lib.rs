@@ -55,6 +55,7 @@ pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod pages;
+pub mod personal;
 pub mod routes;
 pub mod search_params;
 pub mod status;

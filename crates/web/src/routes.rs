@@ -67,17 +67,20 @@ pub fn router(state: AppState) -> Router {
     let cache = (!state.config.cache_for.is_zero())
         .then(|| Arc::new(ResponseCache::configured(&state.config)));
     let config = state.config.clone();
-    let cached = |route: MethodRouter<AppState>, key: CacheKey| match &cache {
+    let cached_as = |route: MethodRouter<AppState>, key: CacheKey, personal: bool| match &cache {
         Some(cache) => route.route_layer(middleware::from_fn_with_state(
             Cached {
                 cache: cache.clone(),
                 config: config.clone(),
                 key,
+                personal: personal.then(|| state.clone()),
             },
             micro_cache,
         )),
         None => route,
     };
+    // Feed pages: members get the shared page with their marks.
+    let cached = |route, key| cached_as(route, key, true);
     Router::new()
         .route("/", cached(get(pages::feed::front), pages::feed::front_key))
         .route(
@@ -90,7 +93,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/daily_papers",
-            cached(get(api::daily_papers::list), api::daily_papers::cache_key),
+            cached_as(
+                get(api::daily_papers::list),
+                api::daily_papers::cache_key,
+                false,
+            ),
         )
         .route("/week", get(pages::feed::latest_week))
         .route("/month", get(pages::feed::latest_month))

@@ -65,6 +65,9 @@ pub struct Layout<'a> {
     pub js_href: &'static str,
     /// The signed-in member's menu; `None` shows "Log in" and "Sign up".
     pub account: Option<AccountBar>,
+    /// Rendered for every member at once: the menu is a slot (see
+    /// [`crate::personal`]).
+    pub shared: bool,
 }
 
 /// The header's menu for a signed-in member.
@@ -86,6 +89,8 @@ pub struct VoteButton {
     pub upvoted: bool,
     /// Where the form sends the browser back to.
     pub return_to: String,
+    /// Rendered for every member at once: a slot (see [`crate::personal`]).
+    pub shared: bool,
 }
 
 impl VoteButton {
@@ -96,6 +101,7 @@ impl VoteButton {
             csrf: viewer.csrf().map(str::to_string),
             upvoted,
             return_to: return_to.to_string(),
+            shared: false,
         }
     }
 
@@ -122,7 +128,14 @@ impl<'a> Layout<'a> {
             css_href: style_href(),
             js_href: app_href(),
             account: None,
+            shared: false,
         }
+    }
+
+    /// The layout rendered for every member at once (see [`crate::personal`]).
+    pub fn shared(mut self, shared: bool) -> Self {
+        self.shared = shared;
+        self
     }
 
     /// The layout as `viewer` sees it (their menu in the header).

@@ -104,6 +104,45 @@ async fn a_member_signs_up_votes_comments_and_logs_out() {
     );
     assert!(page.body.contains("@ada"));
     assert_eq!(page.header("cache-control"), "private, no-cache");
+    // The front page (served from the shared page plus the member's marks)
+    // shows the same, twice in a row (the second from the cache), and
+    // nobody else's marks.
+    for _ in 0..2 {
+        let front = app
+            .get_with("/?date=2025-12-01", &[("cookie", &ada.cookie)])
+            .await;
+        assert_eq!(front.status, 200);
+        assert!(front.body.contains("@ada"), "the member's menu");
+        assert_eq!(
+            front.body.matches(r#"aria-pressed="true""#).count(),
+            1,
+            "one vote, marked"
+        );
+        assert_eq!(front.body.matches(r#"aria-pressed="false""#).count(), 22);
+        assert_eq!(
+            front
+                .body
+                .matches(&format!(r#"value="{}""#, ada.csrf))
+                .count(),
+            24,
+            "the token in every form"
+        );
+        assert!(!front.body.contains('\u{1}'), "no slot left unfilled");
+        assert_eq!(front.header("cache-control"), "private, no-cache");
+    }
+    let anon_front = app.get("/?date=2025-12-01").await;
+    assert!(!anon_front.body.contains("@ada") && !anon_front.body.contains(r#"aria-pressed"#));
+    assert!(!anon_front.body.contains('\u{1}'));
+    let bob = signup(&app, "bob").await;
+    let bobs = app
+        .get_with("/?date=2025-12-01", &[("cookie", &bob.cookie)])
+        .await;
+    assert!(bobs.body.contains("@bob") && !bobs.body.contains("@ada"));
+    assert_eq!(
+        bobs.body.matches(r#"aria-pressed="true""#).count(),
+        0,
+        "bob has not voted"
+    );
     let anon = app.get(&format!("/papers/{PAPER}")).await;
     assert!(!anon.body.contains("aria-pressed=\"true\""));
     assert!(anon.body.contains("title=\"Log in to upvote\""));

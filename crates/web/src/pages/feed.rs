@@ -12,7 +12,7 @@
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -24,6 +24,7 @@ use serde::Deserialize;
 use super::html_cached;
 use crate::auth::Viewer;
 use crate::cache::FEED_CACHE;
+use crate::personal::SharedPage;
 use crate::view::{Card, Layout, Nav, period_href, plural};
 use crate::{AppError, AppState, WebConfig};
 
@@ -39,6 +40,7 @@ pub struct FrontParams {
 pub async fn front(
     State(state): State<AppState>,
     viewer: Viewer,
+    shared: Option<Extension<SharedPage>>,
     params: Result<Query<FrontParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(params) = params?;
@@ -49,7 +51,7 @@ pub async fn front(
             None => return welcome(&state),
         },
     };
-    render_period(&state, &viewer, period).await
+    render_period(&state, &viewer, period, shared.is_some()).await
 }
 
 /// The cache key of `GET /`: `/` for the latest day, else the day's own
@@ -78,20 +80,34 @@ pub fn month_key(req: &Request, _: &WebConfig) -> Option<String> {
 pub async fn week(
     State(state): State<AppState>,
     viewer: Viewer,
+    shared: Option<Extension<SharedPage>>,
     week: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(week) = week?;
-    render_period(&state, &viewer, Period::parse_week(&week)?).await
+    render_period(
+        &state,
+        &viewer,
+        Period::parse_week(&week)?,
+        shared.is_some(),
+    )
+    .await
 }
 
 /// `GET /month/{YYYY-MM}`.
 pub async fn month(
     State(state): State<AppState>,
     viewer: Viewer,
+    shared: Option<Extension<SharedPage>>,
     month: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(month) = month?;
-    render_period(&state, &viewer, Period::parse_month(&month)?).await
+    render_period(
+        &state,
+        &viewer,
+        Period::parse_month(&month)?,
+        shared.is_some(),
+    )
+    .await
 }
 
 /// `GET /week`: the week of the latest feed day.
@@ -168,6 +184,7 @@ async fn render_period(
     state: &AppState,
     viewer: &Viewer,
     period: Period,
+    shared: bool,
 ) -> Result<Response, AppError> {
     let query = FeedQuery {
         from: Some(period.first_day()),
@@ -234,6 +251,7 @@ async fn render_period(
     } else {
         for card in &mut cards {
             card.vote.return_to.clone_from(&here);
+            card.vote.shared = shared;
         }
     }
     let page = FeedPage {
@@ -242,7 +260,8 @@ async fn render_period(
             heading.clone(),
             Nav::around(focus_day, Some(&period)),
         )
-        .for_viewer(viewer),
+        .for_viewer(viewer)
+        .shared(shared),
         eyebrow,
         count: plural(listings.len(), "paper", "papers"),
         prev: prev.map(|p| PeriodLink::to(&p, "Previous")),

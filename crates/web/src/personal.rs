@@ -1,0 +1,160 @@
+//! A feed page for a signed-in member, made from the shared page and the
+//! member's marks instead of from the store.
+//!
+//! The feed pages differ between members in two places only: the account
+//! menu in the header, and each card's vote button (pressed or not, with
+//! the session's CSRF token). So the handler can render a page once in a
+//! *shared* form, where those places are slots (`\x01` + a per-process
+//! nonce + what goes there + `\x02`), kept in the response cache beside the
+//! anonymous page under the same key and for as long; a member's request
+//! then costs the session lookup, one query for which of the page's papers
+//! they upvoted, and filling the slots. No text from the store can forge a
+//! slot: it would need the nonce, which is random per process and never
+//! sent.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use dailypapers_domain::ArxivId;
+
+use crate::auth::Viewer;
+use crate::view::{AccountBar, VoteButton, plural};
+use crate::{AppError, AppState};
+
+/// Marks a request whose page is to be rendered in its shared form.
+#[derive(Clone, Copy, Debug)]
+pub struct SharedPage;
+
+const START: char = '\u{1}';
+const END: char = '\u{2}';
+
+fn nonce() -> &'static str {
+    static NONCE: OnceLock<String> = OnceLock::new();
+    NONCE.get_or_init(|| format!("{:016x}", rand::random::<u64>()))
+}
+
+/// The slot of the header's account menu.
+pub fn account_slot() -> String {
+    format!("{START}{}A{END}", nonce())
+}
+
+/// The slot of a vote button: the paper and its count.
+pub fn vote_slot(paper: &str, count: &u32) -> String {
+    format!("{START}{}V{paper} {count}{END}", nonce())
+}
+
+/// The slots of a shared page, in order: `(start, end, what)` byte ranges
+/// of the whole slot and its contents.
+fn slots(page: &str) -> Vec<(usize, usize, &str)> {
+    let open = format!("{START}{}", nonce());
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = page[from..].find(&open) {
+        let start = from + at;
+        let body = start + open.len();
+        let Some(len) = page[body..].find(END) else {
+            break;
+        };
+        out.push((start, body + len + END.len_utf8(), &page[body..body + len]));
+        from = body + len;
+    }
+    out
+}
+
+/// Whether a page carries slots (was rendered shared).
+pub fn is_shared(page: &str) -> bool {
+    !slots(page).is_empty()
+}
+
+struct AccountOnly {
+    account: Option<AccountBar>,
+}
+
+#[derive(Template)]
+#[template(path = "account_bar.html")]
+struct AccountFill {
+    layout: AccountOnly,
+}
+
+#[derive(Template)]
+#[template(path = "vote_fill.html")]
+struct VoteFill {
+    v: VoteButton,
+    count: u32,
+    label: String,
+}
+
+/// The page for `viewer` (a member): `page` (shared) with its slots filled.
+/// `here` is where vote forms send the browser back to.
+pub async fn fill(
+    state: &AppState,
+    viewer: &Viewer,
+    page: &str,
+    here: &str,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let found = slots(page);
+    let ids: Vec<ArxivId> = found
+        .iter()
+        .filter_map(|(_, _, what)| what.strip_prefix('V'))
+        .filter_map(|v| v.split_once(' ')?.0.parse().ok())
+        .collect();
+    let marks: HashSet<String> = crate::api::votes::marks(state, viewer, &ids).await?;
+    let account = AccountFill {
+        layout: AccountOnly {
+            account: viewer.member.as_ref().map(|m| AccountBar {
+                username: m.username.to_string(),
+                csrf: viewer.csrf().unwrap_or_default().to_string(),
+                admin: m.is_admin(),
+            }),
+        },
+    }
+    .render()?;
+    let mut out = String::with_capacity(page.len() + found.len() * 400);
+    let mut at = 0;
+    for (start, end, what) in found {
+        out.push_str(&page[at..start]);
+        if what == "A" {
+            out.push_str(&account);
+        } else if let Some((paper, count)) = what.strip_prefix('V').and_then(|v| v.split_once(' '))
+        {
+            let count: u32 = count.parse().unwrap_or(0);
+            let fill = VoteFill {
+                v: VoteButton::new(viewer, paper, marks.contains(paper), here),
+                count,
+                label: plural(count as usize, "upvote", "upvotes"),
+            };
+            out.push_str(&fill.render()?);
+        }
+        at = end;
+    }
+    out.push_str(&page[at..]);
+    let mut res = Html(out).into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(crate::cache::PERSONAL),
+    );
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_found_and_forgeries_are_not() {
+        let page = format!(
+            "<a>{}</a> x {} y \u{1}0000000000000000V2501.00001 9\u{2} {}",
+            account_slot(),
+            vote_slot("2501.00001", &3),
+            vote_slot("hep-th/9901001", &12)
+        );
+        let found: Vec<&str> = slots(&page).iter().map(|s| s.2).collect();
+        assert_eq!(found, vec!["A", "V2501.00001 3", "Vhep-th/9901001 12"]);
+        assert!(!is_shared("<p>no slots \u{1}here\u{2}</p>"));
+    }
+}
