@@ -14,8 +14,9 @@
 //!   (records/s of a snapshot import, into an empty or a pre-filled store),
 //!   [`relevance`] (the metrics per search mode), [`embed`] (abstracts/s and
 //!   agreement with the f32 reference) and [`search`] (latencies, recall and
-//!   memory of keyword, vector and hybrid search), and [`votes`] (upvotes
-//!   per second over HTTP against running servers, and exact counts after).
+//!   memory of keyword, vector and hybrid search), [`votes`] (upvotes
+//!   per second over HTTP against running servers, and exact counts after)
+//!   and [`logins`] (a login storm, and the front page's latency meanwhile).
 //!
 //! Errors: [`eval`] is a library like any other and returns its own
 //! `thiserror` enum, [`eval::EvalError`]. The benchmarks themselves return
@@ -27,6 +28,7 @@ pub mod data;
 pub mod embed;
 pub mod eval;
 pub mod ingest;
+pub mod logins;
 pub mod measure;
 pub mod relevance;
 pub mod search;

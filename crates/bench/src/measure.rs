@@ -15,6 +15,16 @@ impl Latencies {
         Latencies::default()
     }
 
+    /// How many operations were timed.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing was timed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Records one latency measured elsewhere.
     pub fn push(&mut self, took: Duration) {
         self.0.push(took);

@@ -35,6 +35,29 @@ pub enum Bench {
     /// Upvotes per second against running servers on the configured store,
     /// with duplicates and toggle races; fails unless every count is exact
     Votes(VotesArgs),
+    /// A login storm against a running server on the configured store, and
+    /// the front page's latency during it
+    Logins(LoginsArgs),
+}
+
+/// Options of `bench logins`.
+#[derive(clap::Args, Debug)]
+pub struct LoginsArgs {
+    /// The server (on the configured store), trusting 127.0.0.1 as a proxy
+    #[arg(long)]
+    server: String,
+    /// The server's pid, to print its peak memory
+    #[arg(long)]
+    pid: Option<u32>,
+    /// Logins in flight at once
+    #[arg(long, default_value_t = 100)]
+    concurrency: usize,
+    /// Front-page requests in flight at once
+    #[arg(long, default_value_t = 16)]
+    readers: usize,
+    /// Seconds of each phase (idle, then the storm)
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
 }
 
 /// Options of `bench votes`.
@@ -158,6 +181,24 @@ pub async fn run(config: &Config, bench: Bench) -> Result<ExitCode> {
                 exact_below: config.search.exact_below,
             };
             search::run(options).await?
+        }
+        Bench::Logins(a) => {
+            let store = super::open_store(config).await?;
+            let ok = dailypapers_bench::logins::run(
+                store.clone(),
+                dailypapers_bench::logins::Options {
+                    server: a.server,
+                    pid: a.pid,
+                    concurrency: a.concurrency,
+                    duration: std::time::Duration::from_secs(a.seconds),
+                    readers: a.readers,
+                },
+            )
+            .await?;
+            store.close().await;
+            if !ok {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Bench::Votes(a) => {
             let store = super::open_store(config).await?;

@@ -1,25 +1,32 @@
 //! Password hashing: Argon2id at OWASP's parameters (19 MiB, t=2, p=1), on
-//! tokio's blocking pool behind a semaphore, so at most `concurrency` hashes
-//! run at once (memory is bounded by `concurrency × 19 MiB`, and a storm of
-//! logins queues instead of taking every core from the pages).
+//! `concurrency` threads of its own, so at most that many hashes run at once
+//! (memory is bounded by `concurrency × 19 MiB`, and a storm of logins
+//! queues instead of taking every core). The threads run at a lower
+//! priority (nice 10): while pages are being served they take what CPU is
+//! left, so a login storm slows logins, not the site.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 /// OWASP's Argon2id minimum: 19 MiB of memory, 2 passes, 1 lane.
 const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
 
+type Job = Box<dyn FnOnce() + Send>;
+
 /// The hashing pool.
 #[derive(Debug, Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::SyncSender<Job>,
     concurrency: usize,
 }
+
+/// The priority of the hashing threads: about nice 10 on Linux.
+const HASHING_PRIORITY: u8 = 22;
 
 /// Why hashing failed (never the password's fault: a bug or a shutdown).
 #[derive(Debug, thiserror::Error)]
@@ -35,10 +42,36 @@ impl Passwords {
     /// A pool running at most `concurrency` hashes at once (at least one).
     pub fn new(concurrency: usize) -> Self {
         let concurrency = concurrency.max(1);
-        Passwords {
-            permits: Arc::new(Semaphore::new(concurrency)),
-            concurrency,
+        let (jobs, queue) = mpsc::sync_channel::<Job>(1024);
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..concurrency {
+            let queue = queue.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("password-hash-{i}"))
+                .spawn(move || {
+                    let lower = thread_priority::ThreadPriorityValue::try_from(HASHING_PRIORITY)
+                        .map(thread_priority::ThreadPriority::Crossplatform);
+                    if let Ok(p) = lower
+                        && let Err(e) = thread_priority::set_current_thread_priority(p)
+                    {
+                        tracing::warn!(error = ?e, "password hashing runs at normal priority");
+                    }
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = started {
+                tracing::error!(error = %e, "cannot start a password hashing thread");
+            }
         }
+        Passwords { jobs, concurrency }
     }
 
     /// How many hashes may run at once.
@@ -88,14 +121,28 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        // The queue holds 1,024 waiting hashes; past that, callers wait for
+        // room on the blocking pool rather than on a runtime thread.
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(job)) => {
+                let jobs = self.jobs.clone();
+                tokio::task::spawn_blocking(move || jobs.send(job))
+                    .await
+                    .map_err(|e| HashError(e.to_string()))?
+                    .map_err(|_| HashError("the hashing threads are gone".into()))?;
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                return Err(HashError("the hashing threads are gone".into()));
+            }
+        }
+        result
             .await
-            .map_err(|e| HashError(e.to_string()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| HashError(e.to_string()))
+            .map_err(|_| HashError("a hashing thread stopped".into()))
     }
 }
 
