@@ -460,6 +460,13 @@ def main():
             button = wait_css(driver, ".upvote-panel form.vote button")[0]
             eq(button.get_attribute("aria-pressed"), "true", "the vote is there after a reload")
             eq(first_int(button.text), before + 1, "and so is the count")
+            # A second click withdraws it (and leaves the data as the other
+            # tests expect it).
+            button.click()
+            WebDriverWait(driver, WAIT).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, ".upvote-panel form.vote button").get_attribute("aria-pressed") == "false")
+            eq(first_int(driver.find_element(By.CSS_SELECTOR, ".upvote-panel form.vote button").text), before,
+               "the count is back")
 
         run_check("community: an upvote changes the count without a reload, and stays", community_upvote)
 
@@ -480,8 +487,18 @@ def main():
             true("and a reply" in driver.find_element(By.CSS_SELECTOR, ".comment.depth-1").text, "the reply is under its comment")
             errs = severe_console_errors(driver)
             true(not errs, f"console errors: {errs[:5]}")
+            # Deleting both leaves the paper's comments as they were.
+            for _ in range(2):
+                mine = driver.find_elements(By.CSS_SELECTOR, ".comment form[action$='/delete'] button")
+                true(mine, "a Delete button on the member's own comments")
+                driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", mine[0])
+                mine[0].click()
+                wait_css(driver, "#comments")
+            true(not driver.find_elements(By.CSS_SELECTOR, ".comment form[action$='/delete'] button"),
+                 "both are deleted")
 
-        run_check("community: a comment (Markdown, scripts inert) and a reply", community_comment_and_reply)
+        run_check("community: a comment (Markdown, scripts inert), a reply, and deleting them",
+                  community_comment_and_reply)
 
         def community_logout_login():
             driver.find_element(By.CSS_SELECTOR, ".account-nav form button").click()

@@ -16,7 +16,8 @@ document.addEventListener("submit", async (event) => {
   const upvoted = button.getAttribute("aria-pressed") === "true";
   button.disabled = true;
   try {
-    const res = await fetch(form.action, {
+    // getAttribute: the hidden input named "action" shadows form.action.
+    const res = await fetch(form.getAttribute("action"), {
       method: upvoted ? "DELETE" : "POST",
       headers: { "X-CSRF-Token": csrf ? csrf.value : "", "Accept": "application/json" },
       credentials: "same-origin",
