@@ -483,6 +483,34 @@ def _():
         raise AssertionError("no error for a malformed id")
 
 
+@check("HfApi(token=a personal API token).whoami() names the member")
+def _():
+    import time
+    import urllib.request
+    base = _endpoint.rstrip("/")
+    name = f"hub{int(time.time() * 1000) % 10**9}"
+
+    def post(path, body, headers=None):
+        req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"content-type": "application/json", **(headers or {})})
+        with urllib.request.urlopen(req) as res:
+            return res, json.loads(res.read())
+
+    res, me = post("/api/auth/signup", {"username": name, "email": f"{name}@example.org",
+                                        "password": f"{name} keeps a long passphrase"})
+    cookie = res.headers["set-cookie"].split(";")[0]
+    _, token = post("/api/auth/tokens", {"name": "hub client"},
+                    {"cookie": cookie, "x-csrf-token": me["csrfToken"]})
+    who = HfApi(endpoint=base, token=token["token"]).whoami()
+    eq(who["name"], name, "whoami()['name']")
+    try:
+        HfApi(endpoint=base, token="dp_not-a-token").whoami()
+    except HfHubHTTPError as e:
+        eq(e.response.status_code, 401, "status of a wrong token")
+    else:
+        raise AssertionError("a wrong token was accepted")
+
+
 passed, failed = RESULTS["passed"], RESULTS["failed"]
 print(f"interop: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -24,6 +24,7 @@
 //! | `GET /api/openapi.json` | the OpenAPI document of the API below |
 //! | `POST /api/auth/signup`, `/login`, `/logout`, `/password`, `/reset`, `/reset/complete`, `/verify/request`, `/verify` | accounts ([`api::account`]) |
 //! | `GET /api/auth/me` | the signed-in member and their CSRF token |
+//! | `GET /api/whoami-v2` | the token's member, as huggingface_hub's `whoami()` reads it |
 //! | `GET\|POST /api/auth/tokens`, `DELETE /api/auth/tokens/{id}` (forms: `POST …/{id}/revoke`) | personal API tokens |
 //! | `POST\|DELETE /api/papers/{id}/upvote` | cast or withdraw an upvote ([`api::votes`]) |
 //! | `GET\|POST /api/papers/{id}/comments` | a paper's comments; a new comment or reply |
@@ -114,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/login", post(api::account::login))
         .route("/api/auth/logout", post(api::account::logout))
         .route("/api/auth/me", get(api::account::me))
+        .route("/api/whoami-v2", get(api::account::whoami))
         .route(
             "/api/auth/tokens",
             get(api::account::list_tokens).post(api::account::create_token),

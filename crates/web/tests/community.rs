@@ -426,6 +426,15 @@ async fn a_member_cannot_touch_what_is_anothers() {
         app.get_with("/api/auth/me", &bearer).await.json()["member"]["username"],
         "ada"
     );
+    let who = app.get_with("/api/whoami-v2", &bearer).await;
+    assert_eq!(who.status, 200);
+    assert_eq!(
+        who.json()["name"],
+        "ada",
+        "what huggingface_hub's whoami() reads"
+    );
+    assert_eq!(who.json()["type"], "user");
+    assert_eq!(app.get("/api/whoami-v2").await.status, 401);
     let own = act(
         &app,
         &ada,

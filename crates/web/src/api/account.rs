@@ -259,6 +259,59 @@ pub async fn me(viewer: Viewer) -> Result<Response, AppError> {
     Ok(res)
 }
 
+/// `GET /api/whoami-v2` as huggingface_hub's `HfApi.whoami()` reads it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoAmI {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: String,
+    /// The username: what `whoami()["name"]` gives.
+    pub name: String,
+    pub fullname: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub is_pro: bool,
+    pub orgs: Vec<String>,
+    pub auth: WhoAmIAuth,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoAmIAuth {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// `GET /api/whoami-v2`: who the token (or the session) belongs to, in the
+/// shape of Hugging Face's answer.
+#[utoipa::path(get, path = "/api/whoami-v2", tag = "accounts",
+    responses((status = 200, body = WhoAmI), (status = 401)))]
+pub async fn whoami(viewer: Viewer) -> Result<Response, AppError> {
+    let m = viewer
+        .member
+        .as_ref()
+        .ok_or_else(|| AppError::unauthorized("Invalid credentials in Authorization header"))?;
+    let kind = match viewer.credential {
+        Some(Credential::ApiToken) => "access_token",
+        _ => "session",
+    };
+    let mut res = json(&WhoAmI {
+        kind: "user",
+        id: m.id.to_string(),
+        name: m.username.to_string(),
+        fullname: m.shown_name().to_string(),
+        email: m.email.clone(),
+        email_verified: m.email_verified,
+        is_pro: false,
+        orgs: Vec::new(),
+        auth: WhoAmIAuth { kind },
+    })?;
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct TokenBody {
     /// What the token is for ("laptop", "CI").

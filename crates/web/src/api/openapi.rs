@@ -48,6 +48,7 @@ impl Modify for Security {
         account::login,
         account::logout,
         account::me,
+        account::whoami,
         account::create_token,
         account::list_tokens,
         account::revoke_token,
