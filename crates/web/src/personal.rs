@@ -64,11 +64,6 @@ fn slots(page: &str) -> Vec<(usize, usize, &str)> {
     out
 }
 
-/// Whether a page carries slots (was rendered shared).
-pub fn is_shared(page: &str) -> bool {
-    !slots(page).is_empty()
-}
-
 struct AccountOnly {
     account: Option<AccountBar>,
 }
@@ -155,6 +150,6 @@ mod tests {
         );
         let found: Vec<&str> = slots(&page).iter().map(|s| s.2).collect();
         assert_eq!(found, vec!["A", "V2501.00001 3", "Vhep-th/9901001 12"]);
-        assert!(!is_shared("<p>no slots \u{1}here\u{2}</p>"));
+        assert!(slots("<p>no slots \u{1}here\u{2}</p>").is_empty());
     }
 }

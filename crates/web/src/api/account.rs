@@ -358,7 +358,7 @@ pub async fn create_token(
         &state,
         "token",
         &act.member.id.to_string(),
-        state.config.accounts.policy.limits.mail,
+        state.config.accounts.policy.limits.tokens,
     )
     .await?;
     let secret = format!("dp_{}", new_token());

@@ -82,6 +82,8 @@ pub struct RateLimits {
     pub comment: Limit,
     /// Reset and verification mails per client address.
     pub mail: Limit,
+    /// API tokens made per member.
+    pub tokens: Limit,
 }
 
 impl Default for RateLimits {
@@ -102,6 +104,10 @@ impl Default for RateLimits {
                 per: minute,
             },
             mail: Limit { hits: 5, per: hour },
+            tokens: Limit {
+                hits: 20,
+                per: hour,
+            },
         }
     }
 }
@@ -558,7 +564,6 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Act<T> {
 pub struct Input<T> {
     pub viewer: Viewer,
     pub body: Body<T>,
-    pub headers: HeaderMap,
     /// The client's address (see [`crate::forwarded::client_ip`]).
     pub client: String,
     /// `scheme://host` of the site as this request reached it.
@@ -581,7 +586,6 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Input<T> {
         Ok(Input {
             viewer,
             body,
-            headers,
             client,
             origin,
         })
