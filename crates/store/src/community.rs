@@ -237,9 +237,11 @@ pub trait Community: Send + Sync {
     /// case) checks.
     async fn login_record(&self, login: &str) -> Result<Option<LoginRecord>, StoreError>;
 
-    /// Counts a failed login; after `throttle_after` failures in a row the
-    /// member's logins are refused until `throttle_for` from now. Answers
-    /// the failures so far.
+    /// Counts a login attempt (before its password is checked, so that
+    /// attempts sent at once are counted at once; a success clears the
+    /// count); after `throttle_after` in a row the member's logins are
+    /// refused until `throttle_for` from now, and once that is over the
+    /// count starts again. Answers the attempts so far.
     async fn record_login_failure(
         &self,
         member_id: u64,

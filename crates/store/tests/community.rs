@@ -760,6 +760,19 @@ async fn failed_logins_throttle_the_account(t: &TestStore) {
         .unwrap();
     assert_eq!(record.throttled_until, Some(now() + TimeDelta::seconds(60)));
     assert_eq!(record.failed_logins, 5);
+    // Once the throttle is over, the count starts again.
+    let after = now() + TimeDelta::seconds(61);
+    let again = store
+        .community()
+        .record_login_failure(ada.id, 5, wait, after);
+    assert_eq!(again.await.unwrap(), 1);
+    let record = store
+        .community()
+        .login_record("ada")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.throttled_until, None);
     store
         .community()
         .clear_login_failures(ada.id)

@@ -675,6 +675,7 @@ async fn a_forgotten_password_is_reset_by_the_mailed_link_once() {
                 mail_dir.clone(),
                 "Daily Papers <noreply@example.org>".into(),
             )),
+            link_base: "https://papers.example.org".into(),
             ..Accounts::default()
         },
         ..WebConfig::default()
@@ -686,9 +687,11 @@ async fn a_forgotten_password_is_reset_by_the_mailed_link_once() {
         ops: Default::default(),
     });
     let ada = signup(&app, "ada").await;
+    // The Host of the request asking for the link is the asker's choice:
+    // the link must not follow it.
     let json_ct = [
         ("content-type", "application/json"),
-        ("host", "papers.example.org"),
+        ("host", "evil.example"),
     ];
     let asked = app
         .send(
@@ -721,7 +724,7 @@ async fn a_forgotten_password_is_reset_by_the_mailed_link_once() {
     assert!(text.contains("To: ada@example.org"), "{text}");
     let link = text
         .split_whitespace()
-        .find(|w| w.starts_with("http://papers.example.org/reset?token="))
+        .find(|w| w.starts_with("https://papers.example.org/reset?token="))
         .unwrap_or_else(|| panic!("{text}"));
     let token = link.split("token=").nth(1).unwrap();
     let page = app.get(&format!("/reset?token={token}")).await;
@@ -763,4 +766,39 @@ async fn a_forgotten_password_is_reset_by_the_mailed_link_once() {
         )
         .await;
     assert_eq!(login.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_sent_at_once_are_throttled_at_once() {
+    use tower::ServiceExt;
+    let app = app().await;
+    signup(&app, "ada").await;
+    let body = json!({"login": "ada", "password": "a wrong guess"}).to_string();
+    let mut guesses = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (router, body) = (app.router.clone(), body.clone());
+        guesses.spawn(async move {
+            let req = axum::http::Request::post("/api/auth/login")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status().as_u16()
+        });
+    }
+    let statuses = guesses.join_all().await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked + refused, 20, "{statuses:?}");
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked; the limit is 5"
+    );
+    // A cookie whose session is gone is cleared by logging out.
+    let dead = [
+        ("cookie", "dp_session=gone"),
+        ("content-type", "application/json"),
+    ];
+    let out = app.send("POST", "/api/auth/logout", &dead, "").await;
+    assert_eq!(out.status, 200);
+    assert!(out.header("set-cookie").contains("Max-Age=0"));
 }

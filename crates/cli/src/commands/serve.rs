@@ -25,7 +25,7 @@ pub struct Args {
 
 pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let addr = args.addr.unwrap_or_else(|| config.server.addr.clone());
-    let web = web_config(config)?;
+    let web = web_config(config, &addr)?;
     let timeouts = config.server.timeouts()?;
     raise_file_limit();
     // Count from the start: jobs may run before the first request.
@@ -102,8 +102,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
 
 /// What the web crate is told: the feed's zone, the site's name and
 /// address, the response cache's lifetime and caps, the trusted proxies.
-fn web_config(config: &Config) -> Result<WebConfig> {
+fn web_config(config: &Config, addr: &str) -> Result<WebConfig> {
     let server = &config.server;
+    let public_url = server.public_url()?;
     Ok(WebConfig {
         time_zone: config.time_zone()?,
         site_name: server.site_name.clone(),
@@ -111,7 +112,7 @@ fn web_config(config: &Config) -> Result<WebConfig> {
             .context("server.cache_secs must be a non-negative number of seconds")?,
         cache_max_entries: server.cache_max_entries,
         cache_max_bytes: server.cache_max_bytes,
-        public_url: server.public_url()?,
+        public_url: public_url.clone(),
         trusted_proxies: server.trusted_proxies()?,
         accounts: dailypapers_web::auth::Accounts {
             mailer: std::sync::Arc::new(dailypapers_web::mail::FileMailer::new(
@@ -121,6 +122,9 @@ fn web_config(config: &Config) -> Result<WebConfig> {
                     .unwrap_or_else(|| config.data_dir.join("mail")),
                 server.mail_from.clone(),
             )),
+            link_base: public_url
+                .as_ref()
+                .map_or_else(|| format!("http://{addr}"), |u| u.as_str().to_string()),
             ..Default::default()
         },
         ..WebConfig::default()

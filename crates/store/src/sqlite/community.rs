@@ -285,13 +285,19 @@ impl Community for SqliteStore {
     ) -> Result<u32, StoreError> {
         retrying("recording a failed login", || async {
             let failures: i64 = sqlx::query_scalar(
-                "UPDATE members SET failed_logins = failed_logins + 1, \
-                 throttled_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE throttled_until END \
+                // A throttle that is over starts the count again.
+                "UPDATE members SET \
+                 failed_logins = CASE WHEN throttled_until <= ?4 THEN 1 ELSE failed_logins + 1 END, \
+                 throttled_until = CASE \
+                   WHEN (CASE WHEN throttled_until <= ?4 THEN 1 ELSE failed_logins + 1 END) >= ?2 THEN ?3 \
+                   WHEN throttled_until <= ?4 THEN NULL \
+                   ELSE throttled_until END \
                  WHERE id = ?1 RETURNING failed_logins",
             )
             .bind(to_i64(member_id))
             .bind(i64::from(throttle_after))
             .bind(millis(now) + ms_of(throttle_for))
+            .bind(millis(now))
             .fetch_one(&self.writer)
             .await?;
             Ok(u32::try_from(failures).unwrap_or(u32::MAX))

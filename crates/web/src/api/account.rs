@@ -202,28 +202,37 @@ pub async fn login(
             retry_after: secs,
         });
     }
+    // The attempt is counted before its password is checked: guesses sent
+    // at once are counted at once, and those past the threshold are refused
+    // without being checked. A success clears the count.
+    let attempts = community
+        .record_login_failure(
+            record.member.id,
+            policy.throttle_after,
+            policy.throttle_for,
+            now,
+        )
+        .await?;
+    if attempts > policy.throttle_after {
+        let secs = policy.throttle_for.as_secs().max(1);
+        tracing::warn!(member = %record.member.username, client = %input.client, "login refused: the account is throttled");
+        return Err(AppError::TooMany {
+            message: format!("too many failed logins for this account: try again in {secs} s"),
+            retry_after: secs,
+        });
+    }
     if !passwords
         .verify(&b.password, &record.password_hash)
         .await
         .map_err(hash_failed)?
     {
-        let failures = community
-            .record_login_failure(
-                record.member.id,
-                policy.throttle_after,
-                policy.throttle_for,
-                now,
-            )
-            .await?;
-        tracing::warn!(member = %record.member.username, client = %input.client, failures, "failed login: wrong password");
+        tracing::warn!(member = %record.member.username, client = %input.client, failures = attempts, "failed login: wrong password");
         return Err(wrong());
     }
     if record.member.banned {
         return Err(AppError::forbidden("This account is banned."));
     }
-    if record.failed_logins > 0 || record.throttled_until.is_some() {
-        community.clear_login_failures(record.member.id).await?;
-    }
+    community.clear_login_failures(record.member.id).await?;
     let (csrf, cookie) = start_session(&state, &input.viewer, &record.member).await?;
     let me = Me {
         email: record.member.email.clone(),
@@ -236,11 +245,15 @@ pub async fn login(
 /// `POST /api/auth/logout`: ends this session.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts",
     responses((status = 200), (status = 401), (status = 403)))]
-pub async fn logout(State(state): State<AppState>, act: Act<Empty>) -> Result<Response, AppError> {
-    if let Some(Credential::Session { token_hash, .. }) = &act.viewer.credential {
+pub async fn logout(
+    State(state): State<AppState>,
+    input: Input<Empty>,
+) -> Result<Response, AppError> {
+    // A session that already ended still gets its cookie cleared.
+    if let Some(Credential::Session { token_hash, .. }) = &input.viewer.credential {
         state.store.community().end_session(token_hash).await?;
     }
-    let res = answer(&act.body, "/", &serde_json::json!({ "loggedOut": true }))?;
+    let res = answer(&input.body, "/", &serde_json::json!({ "loggedOut": true }))?;
     Ok(with_cookie(res, session_cookie(&state, None)))
 }
 
@@ -451,6 +464,9 @@ pub async fn change_password(
 ) -> Result<Response, AppError> {
     let b = &act.body.value;
     check_password("newPassword", &b.new_password)?;
+    let policy = &state.config.accounts.policy;
+    // Guessing the current password here is guessing it at login.
+    auth::limit(&state, "login", &act.client, policy.limits.login).await?;
     let community = state.store.community();
     let passwords = &state.config.accounts.passwords;
     let record = community
@@ -510,7 +526,7 @@ pub async fn request_reset(
                 now,
             )
             .await?;
-        let link = format!("{}/reset?token={token}", input.origin);
+        let link = format!("{}/reset?token={token}", state.config.accounts.link_base);
         send(
             &state,
             Mail {
@@ -614,10 +630,7 @@ pub async fn request_verification(
         )
         .await?;
     let to = Email::parse(&act.member.email)?;
-    let link = format!(
-        "{}/verify?token={token}",
-        state.config.public_url.as_ref().map_or("", |u| u.as_str())
-    );
+    let link = format!("{}/verify?token={token}", state.config.accounts.link_base);
     send(
         &state,
         Mail {

@@ -11,8 +11,8 @@
 //!   settings page or by `POST /api/auth/tokens`, shown once, stored hashed.
 //! - **CSRF.** A state-changing request that a session cookie authenticates
 //!   must carry the session's CSRF token, in `X-CSRF-Token` or in the form
-//!   field `csrf_token`, else it is refused with 403 before anything is
-//!   read; a browser's cross-site request (`Sec-Fetch-Site: cross-site`) is
+//!   field `csrf_token`, else it is refused with 403 before its body is
+//!   decoded or anything is written; a browser's cross-site request (`Sec-Fetch-Site: cross-site`) is
 //!   refused on every state-changing route. Bearer requests carry no cookie
 //!   and need no token. Nothing changes state on GET.
 //!
@@ -159,6 +159,10 @@ pub struct Accounts {
     pub policy: AccountPolicy,
     pub passwords: Passwords,
     pub mailer: Arc<dyn Mailer>,
+    /// What links in account mail start with: the public URL, else the
+    /// address the server listens on. Never a request's `Host`, which
+    /// whoever asks for a reset link chooses.
+    pub link_base: String,
 }
 
 impl Default for Accounts {
@@ -167,6 +171,7 @@ impl Default for Accounts {
             policy: AccountPolicy::default(),
             passwords: Passwords::new(default_hash_concurrency()),
             mailer: Arc::new(LogMailer),
+            link_base: "http://localhost:8080".to_string(),
         }
     }
 }
@@ -510,15 +515,6 @@ fn client_of(state: &AppState, req: &Request) -> String {
     .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
 }
 
-fn origin_of(state: &AppState, req: &Request) -> String {
-    crate::forwarded::origin(
-        &state.config,
-        req.headers(),
-        crate::forwarded::peer(req.extensions()),
-    )
-    .into_owned()
-}
-
 /// A state change by a member: the viewer (required), the body, the CSRF
 /// check done.
 #[derive(Debug)]
@@ -528,9 +524,6 @@ pub struct Act<T> {
     pub body: Body<T>,
     /// The client's address (see [`crate::forwarded::client_ip`]).
     pub client: String,
-    /// `scheme://host` of the site as this request reached it, for links
-    /// in mail (see [`crate::forwarded::origin`]).
-    pub origin: String,
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for Act<T> {
@@ -542,7 +535,6 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Act<T> {
         let viewer = viewer(state, req.headers()).await?;
         let member = viewer.require()?.clone();
         let client = client_of(state, &req);
-        let origin = origin_of(state, &req);
         let headers = req.headers().clone();
         let raw = read_raw(req).await?;
         check_csrf(&viewer, &headers, raw.csrf_field.as_deref())?;
@@ -552,7 +544,6 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Act<T> {
             viewer,
             body,
             client,
-            origin,
         })
     }
 }
@@ -566,8 +557,6 @@ pub struct Input<T> {
     pub body: Body<T>,
     /// The client's address (see [`crate::forwarded::client_ip`]).
     pub client: String,
-    /// `scheme://host` of the site as this request reached it.
-    pub origin: String,
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for Input<T> {
@@ -578,7 +567,6 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Input<T> {
         refuse_cross_site(req.headers())?;
         let viewer = viewer(state, req.headers()).await?;
         let client = client_of(state, &req);
-        let origin = origin_of(state, &req);
         let headers = req.headers().clone();
         let raw = read_raw(req).await?;
         check_csrf(&viewer, &headers, raw.csrf_field.as_deref())?;
@@ -587,7 +575,6 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Input<T> {
             viewer,
             body,
             client,
-            origin,
         })
     }
 }

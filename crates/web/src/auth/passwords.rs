@@ -22,7 +22,6 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Debug, Clone)]
 pub struct Passwords {
     jobs: mpsc::SyncSender<Job>,
-    concurrency: usize,
 }
 
 /// The priority of the hashing threads: about nice 10 on Linux.
@@ -71,12 +70,7 @@ impl Passwords {
                 tracing::error!(error = %e, "cannot start a password hashing thread");
             }
         }
-        Passwords { jobs, concurrency }
-    }
-
-    /// How many hashes may run at once.
-    pub fn concurrency(&self) -> usize {
-        self.concurrency
+        Passwords { jobs }
     }
 
     /// The PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) of a new password.

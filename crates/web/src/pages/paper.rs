@@ -87,7 +87,6 @@ pub async fn show(
     );
     page.comments = thread(&comments, &viewer);
     page.csrf = viewer.csrf().map(str::to_string);
-    page.signed_in = viewer.member.is_some();
     let cache = if viewer.member.is_some() {
         crate::cache::PERSONAL
     } else {
@@ -233,7 +232,6 @@ pub struct PaperPage<'a> {
     comment_count: String,
     /// The viewer's CSRF token, for the comment forms.
     csrf: Option<String>,
-    signed_in: bool,
 }
 
 impl<'a> PaperPage<'a> {
@@ -309,7 +307,6 @@ impl<'a> PaperPage<'a> {
             comments: Vec::new(),
             comment_count: String::new(),
             csrf: None,
-            signed_in: false,
             paper,
         }
     }
