@@ -532,6 +532,11 @@ async fn one_paper_as_a_flat_object() {
     assert_eq!(p["submittedOnDailyAt"], "2025-12-01T00:38:17.269Z");
     assert_eq!(p["submittedOnDailyBy"], upstream["submittedOnDailyBy"]);
     assert_eq!(p["githubStars"], 2931);
+    assert_eq!(
+        p["numComments"],
+        fixture_json("2025-12-01")[0]["numComments"],
+        "what paper_info reads"
+    );
     assert!(p.get("paper").is_none(), "flat");
     // Any id form is the same paper, answered without a redirect.
     for form in [

@@ -182,6 +182,11 @@ async fn a_member_signs_up_votes_comments_and_logs_out() {
         .await
         .json();
     assert_eq!(list.as_array().unwrap().len(), 2);
+    let imported = fixture_json("2025-12-01")[0]["numComments"]
+        .as_u64()
+        .unwrap();
+    let flat = app.get(&format!("/api/papers/{PAPER}")).await.json();
+    assert_eq!(flat["numComments"], imported + 2, "imported plus members'");
     let page = app.get(&format!("/papers/{PAPER}")).await;
     assert!(
         page.body.contains("Discussion · 2 comments"),

@@ -217,6 +217,27 @@ impl<'a> HfPaper<'a> {
     }
 }
 
+/// `/api/papers/{id}`: the paper object, flat, with `numComments` (which
+/// `HfApi.paper_info` reads there).
+#[derive(Serialize)]
+pub struct HfFlatPaper<'a> {
+    #[serde(flatten)]
+    pub paper: HfPaper<'a>,
+    /// Comments imported with the listing plus members' visible comments.
+    #[serde(rename = "numComments")]
+    pub num_comments: u32,
+}
+
+impl<'a> HfFlatPaper<'a> {
+    pub fn of(listing: &'a Listing) -> Self {
+        HfFlatPaper {
+            paper: HfPaper::of(listing),
+            num_comments: listing.entry.as_ref().map_or(0, |e| e.num_comments)
+                + listing.engagement.comments,
+        }
+    }
+}
+
 /// One element of `/api/daily_papers` and `/api/papers/search`.
 #[derive(Serialize)]
 pub struct HfDailyPaper<'a> {

@@ -1,5 +1,5 @@
 //! `GET /api/papers/{id}`: one paper as a flat object (see
-//! [`HfPaper`]), whether or not it is on the feed.
+//! [`HfPaper`], with `numComments`), whether or not it is on the feed.
 //! Any id form arXiv uses (and an arXiv URL, and a trailing slash) is accepted
 //! and answered directly (HTTP clients do not all follow redirects); an
 //! unknown paper is a 404.
@@ -52,7 +52,7 @@ pub async fn show(
         .listing(&id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("paper {id} not found")))?;
-    json(&HfPaper::of(&listing))
+    json(&super::hf_json::HfFlatPaper::of(&listing))
 }
 
 async fn similar(
