@@ -483,6 +483,14 @@ def _():
         raise AssertionError("no error for a malformed id")
 
 
+@check("read_paper(2511.22699) is the paper as Markdown")
+def _():
+    text = api.read_paper("2511.22699")
+    true(text.startswith("# Z\\-Image"), f"starts with the title: {text[:60]!r}")
+    true("## Abstract" in text, "has the abstract")
+    true(ZP["summary"][:15] in text, "the abstract's text")
+
+
 @check("HfApi(token=a personal API token).whoami() names the member")
 def _():
     import time

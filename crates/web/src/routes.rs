@@ -6,7 +6,7 @@
 //! | `GET /week`, `GET /month` | redirect to the week or month of the latest feed day |
 //! | `GET /week/{YYYY-Www}` | one ISO week |
 //! | `GET /month/{YYYY-MM}` | one month |
-//! | `GET /papers/{id}` | one paper (old-style ids contain a slash); other id forms and arXiv URLs redirect to it |
+//! | `GET /papers/{id}` | one paper (old-style ids contain a slash); other id forms and arXiv URLs redirect to it; `{id}.md`, or `Accept: text/markdown`, is the paper as Markdown |
 //! | `GET /search?q=&mode=&from=&to=&category=&org=&sort=&page=` | the search page: hybrid, keyword or semantic, with filters |
 //! | `GET /static/style.css` | the stylesheet |
 //! | `GET /healthz` | `ok` when the store answers a ping |

@@ -634,3 +634,40 @@ async fn unknown_api_addresses_are_json_404s() {
         assert!(r.json()["error"].is_string());
     }
 }
+
+#[tokio::test]
+async fn a_paper_as_markdown_for_read_paper() {
+    let app = app().await;
+    let upstream = &fixture_json("2025-12-01")[0]["paper"];
+    for (uri, accept) in [
+        ("/papers/2511.22699.md", "*/*"),
+        ("/papers/2511.22699", "text/markdown"),
+    ] {
+        let r = app.get_with(uri, &[("accept", accept)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert!(
+            r.header("content-type").starts_with("text/markdown"),
+            "{uri}"
+        );
+        assert!(
+            r.body.starts_with("# Z\\-Image: An Efficient"),
+            "{}",
+            &r.body[..80]
+        );
+        assert!(r.body.contains("## Abstract"));
+        let abstract_start: String = upstream["summary"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .take(20)
+            .collect();
+        assert!(r.body.contains(&abstract_start), "the abstract");
+        assert!(r.body.contains("https://arxiv.org/abs/2511.22699"));
+    }
+    assert_eq!(
+        app.get("/papers/2101.99999.md").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let html = app.get("/papers/2511.22699").await;
+    assert!(html.header("content-type").starts_with("text/html"));
+}

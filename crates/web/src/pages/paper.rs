@@ -35,9 +35,20 @@ pub const SIMILAR_CARDS: usize = 6;
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: axum::http::HeaderMap,
     raw: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(raw) = raw?;
+    let wants_markdown = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/markdown")));
+    if let Some(id) = raw.strip_suffix(".md") {
+        return markdown(&state, &id_from_path(id)?).await;
+    }
+    if wants_markdown {
+        return markdown(&state, &id_from_path(&raw)?).await;
+    }
     let id = id_from_path(&raw)?;
     if raw != id.as_str() {
         let location = paper_href(id.as_str());
@@ -92,7 +103,11 @@ pub async fn show(
     } else {
         FEED_CACHE
     };
-    Ok(html_cached(page.render()?, cache))
+    let mut res = html_cached(page.render()?, cache);
+    // The same address answers Markdown to `Accept: text/markdown`.
+    res.headers_mut()
+        .append(header::VARY, axum::http::HeaderValue::from_static("Accept"));
+    Ok(res)
 }
 
 /// A comment as the paper page shows it.
@@ -155,6 +170,90 @@ fn thread(comments: &[Comment], viewer: &Viewer) -> Vec<CommentView> {
         if let Some(replies) = children.get(&Some(c.id)) {
             stack.extend(replies.iter().rev().map(|r| (*r, depth + 1)));
         }
+    }
+    out
+}
+
+/// `GET /papers/{id}.md` (or the page with `Accept: text/markdown`): the
+/// paper as Markdown, which `HfApi.read_paper` reads: title, authors,
+/// links, the AI summary and the abstract, all as text (Markdown's own
+/// characters in them escaped).
+async fn markdown(state: &AppState, id: &ArxivId) -> Result<Response, AppError> {
+    let listing = state
+        .store
+        .listing(id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("No paper {id} here")))?;
+    let p = &listing.paper;
+    let text = |s: &str| escape_markdown(&shown(s, limits::ABSTRACT_CHARS));
+    let mut out = format!(
+        "# {}
+
+",
+        text(&p.title)
+    );
+    let authors: Vec<String> = p
+        .authors
+        .iter()
+        .filter(|a| !a.hidden)
+        .map(|a| text(&a.name))
+        .collect();
+    if !authors.is_empty() {
+        out.push_str(&format!(
+            "**Authors:** {}
+
+",
+            authors.join(", ")
+        ));
+    }
+    out.push_str(&format!(
+        "**arXiv:** [{id}]({}) · [PDF]({}) · {} upvotes
+
+",
+        id.abs_url(),
+        id.pdf_url(),
+        listing.upvotes()
+    ));
+    if let Some(ai) = p.ai_summary.as_deref() {
+        out.push_str(&format!(
+            "## AI-generated summary
+
+{}
+
+",
+            text(ai)
+        ));
+    }
+    out.push_str(&format!(
+        "## Abstract
+
+{}
+",
+        text(&p.summary)
+    ));
+    let mut res = (
+        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+        out,
+    )
+        .into_response();
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static(FEED_CACHE),
+    );
+    res.headers_mut()
+        .insert(header::VARY, axum::http::HeaderValue::from_static("Accept"));
+    Ok(res)
+}
+
+/// Text with Markdown's syntax characters escaped, so a title or an
+/// abstract reads as written and makes no links, images or HTML.
+fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\`*_{}[]()<>#+-!|~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
     }
     out
 }
