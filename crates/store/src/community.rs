@@ -384,6 +384,11 @@ pub trait Community: Send + Sync {
     ) -> Result<Option<Duration>, StoreError>;
 }
 
+/// A duration in milliseconds, as the tables keep times.
+pub(crate) fn ms_of(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
 /// A canonical id list for SQL (`json_each` / `unnest`).
 pub(crate) fn id_strings(papers: &[ArxivId]) -> Vec<String> {
     papers.iter().map(|p| p.as_str().to_string()).collect()

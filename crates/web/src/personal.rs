@@ -100,11 +100,7 @@ pub async fn fill(
     let marks: HashSet<String> = crate::api::votes::marks(state, viewer, &ids).await?;
     let account = AccountFill {
         layout: AccountOnly {
-            account: viewer.member.as_ref().map(|m| AccountBar {
-                username: m.username.to_string(),
-                csrf: viewer.csrf().unwrap_or_default().to_string(),
-                admin: m.is_admin(),
-            }),
+            account: AccountBar::of(viewer),
         },
     }
     .render()?;

@@ -77,6 +77,17 @@ pub struct AccountBar {
     pub admin: bool,
 }
 
+impl AccountBar {
+    /// The menu of `viewer`, if they are a member.
+    pub fn of(viewer: &Viewer) -> Option<Self> {
+        viewer.member.as_ref().map(|m| AccountBar {
+            username: m.username.to_string(),
+            csrf: viewer.csrf().unwrap_or_default().to_string(),
+            admin: m.is_admin(),
+        })
+    }
+}
+
 /// A vote button: a form to the upvote route for a member, a link to the
 /// login page for anyone else.
 #[derive(Clone, Debug, Default)]
@@ -140,11 +151,7 @@ impl<'a> Layout<'a> {
 
     /// The layout as `viewer` sees it (their menu in the header).
     pub fn for_viewer(mut self, viewer: &Viewer) -> Self {
-        self.account = viewer.member.as_ref().map(|m| AccountBar {
-            username: m.username.to_string(),
-            csrf: viewer.csrf().unwrap_or_default().to_string(),
-            admin: m.is_admin(),
-        });
+        self.account = AccountBar::of(viewer);
         self
     }
 }

@@ -51,6 +51,18 @@ impl Client {
     }
 }
 
+/// A login attempt as JSON.
+async fn login(app: &TestApp, who: &str, password: &str) -> Reply {
+    let body = json!({"login": who, "password": password}).to_string();
+    app.send(
+        "POST",
+        "/api/auth/login",
+        &[("content-type", "application/json")],
+        &body,
+    )
+    .await
+}
+
 async fn act(app: &TestApp, c: &Client, method: &str, uri: &str, body: Value) -> Reply {
     app.send(method, uri, &c.headers(), &body.to_string()).await
 }
@@ -464,17 +476,9 @@ async fn sessions_end_at_a_password_change_and_a_ban() {
     let app = app().await;
     let ada = signup(&app, "ada").await;
     // A second session of ada's, from another device.
-    let login = app
-        .send(
-            "POST",
-            "/api/auth/login",
-            &[("content-type", "application/json")],
-            &json!({"login": "ada@example.org", "password": "ada has a long passphrase"})
-                .to_string(),
-        )
-        .await;
-    assert_eq!(login.status, 200, "{}", login.body);
-    let other = cookie_of(&login);
+    let second = login(&app, "ada@example.org", "ada has a long passphrase").await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    let other = cookie_of(&second);
     assert_ne!(other, ada.cookie, "every login makes a new session");
     let change = act(&app, &ada, "POST", "/api/auth/password", json!({"currentPassword": "ada has a long passphrase", "newPassword": "an entirely new passphrase"})).await;
     assert_eq!(change.status, 200, "{}", change.body);
@@ -497,14 +501,7 @@ async fn sessions_end_at_a_password_change_and_a_ban() {
             .status,
         200
     );
-    let old_password = app
-        .send(
-            "POST",
-            "/api/auth/login",
-            &[("content-type", "application/json")],
-            &json!({"login": "ada", "password": "ada has a long passphrase"}).to_string(),
-        )
-        .await;
+    let old_password = login(&app, "ada", "ada has a long passphrase").await;
     assert_eq!(old_password.status, 401);
     // A ban ends the session at once.
     app.store
@@ -518,14 +515,7 @@ async fn sessions_end_at_a_password_change_and_a_ban() {
             .status,
         401
     );
-    let banned = app
-        .send(
-            "POST",
-            "/api/auth/login",
-            &[("content-type", "application/json")],
-            &json!({"login": "ada", "password": "an entirely new passphrase"}).to_string(),
-        )
-        .await;
+    let banned = login(&app, "ada", "an entirely new passphrase").await;
     assert_eq!(banned.status, 403);
 }
 
@@ -533,27 +523,12 @@ async fn sessions_end_at_a_password_change_and_a_ban() {
 async fn failed_logins_throttle_the_account_and_bad_input_is_named() {
     let app = app().await;
     signup(&app, "ada").await;
-    let login = |password: &str| json!({"login": "ada", "password": password}).to_string();
     let json_ct = [("content-type", "application/json")];
     for _ in 0..5 {
-        let r = app
-            .send(
-                "POST",
-                "/api/auth/login",
-                &json_ct,
-                &login("wrong password"),
-            )
-            .await;
+        let r = login(&app, "ada", "wrong password").await;
         assert_eq!(r.status, 401);
     }
-    let r = app
-        .send(
-            "POST",
-            "/api/auth/login",
-            &json_ct,
-            &login("ada has a long passphrase"),
-        )
-        .await;
+    let r = login(&app, "ada", "ada has a long passphrase").await;
     assert_eq!(
         r.status, 429,
         "throttled even with the right password: {}",
@@ -768,15 +743,8 @@ async fn a_forgotten_password_is_reset_by_the_mailed_link_once() {
         )
         .await;
     assert_eq!(again.status, 400, "a link works once");
-    let login = app
-        .send(
-            "POST",
-            "/api/auth/login",
-            &json_ct,
-            &json!({"login": "ada", "password": "a fresh long passphrase"}).to_string(),
-        )
-        .await;
-    assert_eq!(login.status, 200);
+    let again_in = login(&app, "ada", "a fresh long passphrase").await;
+    assert_eq!(again_in.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

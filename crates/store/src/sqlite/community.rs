@@ -17,14 +17,10 @@ use crate::codec::{to_i64, to_json, to_u64};
 use crate::community::{
     ApiToken, COMMENT_COLUMNS, Comment, CommentChange, CommentRefusal, Community, LinkPurpose,
     LoginRecord, MEMBER_COLUMNS, Member, NewComment, NewMember, NewSession, Session, VoteOutcome,
-    api_token_from_row, comment_from_row, id_strings, login_from_row, member_from_row, retry_after,
-    session_from_row, taken, vote_key, window_start,
+    api_token_from_row, comment_from_row, id_strings, login_from_row, member_from_row, ms_of,
+    retry_after, session_from_row, taken, vote_key, window_start,
 };
 use crate::retry::retrying;
-
-fn ms_of(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
 
 /// Moves a paper's counts by `votes` and `comments`.
 async fn bump_counts(
@@ -92,11 +88,13 @@ pub(super) async fn write_votes(
 }
 
 impl SqliteStore {
-    async fn member_where(&self, clause: &str, value: &str) -> Result<Option<Member>, StoreError> {
-        let sql = format!("SELECT {MEMBER_COLUMNS} FROM members m WHERE {clause}");
+    /// The member a query finds: `from` names the tables (with members as
+    /// `m`) and the condition, on one text parameter.
+    async fn member_where(&self, from: &str, value: &str) -> Result<Option<Member>, StoreError> {
+        let sql = format!("SELECT {MEMBER_COLUMNS} FROM {from}");
         let row = sqlx::query(&sql)
             .bind(value)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&self.readers)
             .await?;
         row.as_ref().map(member_from_row).transpose()
     }
@@ -171,17 +169,16 @@ impl SqliteStore {
         if deleted {
             return Ok(false);
         }
-        let (sql, visible_after) = match change {
-            CommentChange::Delete => ("UPDATE comments SET deleted_at = ?2 WHERE id = ?1", false),
-            CommentChange::Hide => ("UPDATE comments SET hidden_at = ?2 WHERE id = ?1", false),
-            CommentChange::Unhide => (
-                "UPDATE comments SET hidden_at = NULL WHERE id = ?1 AND ?2 IS NOT NULL",
-                true,
-            ),
+        // The column the change sets, its new value, and whether the
+        // comment is visible after it.
+        let (column, value, visible_after) = match change {
+            CommentChange::Delete => ("deleted_at", Some(millis(now)), false),
+            CommentChange::Hide => ("hidden_at", Some(millis(now)), false),
+            CommentChange::Unhide => ("hidden_at", None, true),
         };
-        sqlx::query(sql)
+        sqlx::query(&format!("UPDATE comments SET {column} = ?2 WHERE id = ?1"))
             .bind(to_i64(id))
-            .bind(millis(now))
+            .bind(value)
             .execute(&mut *tx)
             .await?;
         let delta = i64::from(visible_after) - i64::from(!hidden);
@@ -260,8 +257,11 @@ impl Community for SqliteStore {
     }
 
     async fn member_by_username(&self, username: &str) -> Result<Option<Member>, StoreError> {
-        self.member_where("m.username_key = ?1", &username.to_ascii_lowercase())
-            .await
+        self.member_where(
+            "members m WHERE m.username_key = ?1",
+            &username.to_ascii_lowercase(),
+        )
+        .await
     }
 
     async fn login_record(&self, login: &str) -> Result<Option<LoginRecord>, StoreError> {
@@ -486,15 +486,12 @@ impl Community for SqliteStore {
     }
 
     async fn member_by_api_token(&self, token_hash: &str) -> Result<Option<Member>, StoreError> {
-        let sql = format!(
-            "SELECT {MEMBER_COLUMNS} FROM api_tokens t JOIN members m ON m.id = t.member_id \
-             WHERE t.token_hash = ?1 AND m.banned_at IS NULL"
-        );
-        let row = sqlx::query(&sql)
-            .bind(token_hash)
-            .fetch_optional(&self.readers)
-            .await?;
-        row.as_ref().map(member_from_row).transpose()
+        self.member_where(
+            "api_tokens t JOIN members m ON m.id = t.member_id \
+             WHERE t.token_hash = ?1 AND m.banned_at IS NULL",
+            token_hash,
+        )
+        .await
     }
 
     async fn create_member_token(

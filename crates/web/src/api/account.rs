@@ -13,7 +13,7 @@ use dailypapers_store::community::{LinkPurpose, Member, NewMember, NewSession, t
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json;
+use super::{json, no_store};
 use crate::auth::{self, Act, Body, Credential, Input, Viewer, new_token, session_cookie};
 use crate::mail::Mail;
 use crate::{AppError, AppState};
@@ -112,9 +112,7 @@ async fn start_session(
 
 fn with_cookie(mut res: Response, cookie: HeaderValue) -> Response {
     res.headers_mut().append(header::SET_COOKIE, cookie);
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    no_store(res)
 }
 
 fn hash_failed(e: auth::passwords::HashError) -> AppError {
@@ -262,14 +260,12 @@ pub async fn logout(
     responses((status = 200, body = Me), (status = 401)))]
 pub async fn me(viewer: Viewer) -> Result<Response, AppError> {
     let member = viewer.require()?;
-    let mut res = json(&Me {
+    let res = json(&Me {
         email: member.email.clone(),
         member: MemberJson::of(member),
         csrf_token: viewer.csrf().map(str::to_string),
     })?;
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    Ok(no_store(res))
 }
 
 /// `GET /api/whoami-v2` as huggingface_hub's `HfApi.whoami()` reads it.
@@ -309,7 +305,7 @@ pub async fn whoami(viewer: Viewer) -> Result<Response, AppError> {
         Some(Credential::ApiToken) => "access_token",
         _ => "session",
     };
-    let mut res = json(&WhoAmI {
+    let res = json(&WhoAmI {
         kind: "user",
         id: m.id.to_string(),
         name: m.username.to_string(),
@@ -320,9 +316,7 @@ pub async fn whoami(viewer: Viewer) -> Result<Response, AppError> {
         orgs: Vec::new(),
         auth: WhoAmIAuth { kind },
     })?;
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    Ok(no_store(res))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -390,10 +384,8 @@ pub async fn create_token(
         return crate::pages::account::token_created(&state, &act.viewer, &body.name, &body.token)
             .await;
     }
-    let mut res = json(&body)?;
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    let res = json(&body)?;
+    Ok(no_store(res))
 }
 
 /// `GET /api/auth/tokens`: the member's tokens (never their secrets).

@@ -38,6 +38,13 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Response, AppError> {
         .into_response())
 }
 
+/// Marks a response as never to be stored (it is one member's, or holds a secret).
+pub fn no_store(mut res: Response) -> Response {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
 /// Parses an optional integer parameter within `min..=max`.
 pub fn int_param(
     name: &str,

@@ -13,7 +13,7 @@
 //! dispatched here by their last segment.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use dailypapers_domain::{ArxivId, CommentBody};
@@ -21,7 +21,7 @@ use dailypapers_store::community::{Comment, CommentChange, CommentRefusal, NewCo
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use super::json;
+use super::{json, no_store};
 use crate::auth::{self, Act, Viewer};
 use crate::markdown::comment_html;
 use crate::pages::paper::id_from_path;
@@ -118,12 +118,6 @@ impl CommentJson {
             hidden: c.hidden,
         }
     }
-}
-
-fn no_store(mut res: Response) -> Response {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
 }
 
 /// `POST|DELETE /api/papers/{*id}`: dispatches `…/upvote` and `…/comments`.
