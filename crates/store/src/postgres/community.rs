@@ -42,69 +42,51 @@ async fn bump_counts(
     Ok(())
 }
 
-/// Writes a batch of votes in one transaction (see [`crate::batch`]): the
-/// papers' count rows locked first, in id order (so two servers' batches
-/// never wait for each other in a cycle), the stored keys read once, the
-/// changes worked out in order, then one insert and one delete (the
-/// trigger moves the counts), and the counts read back.
+/// Writes a batch of votes (see [`crate::batch`]) in one call of
+/// `cast_votes` (migration 0008): the server locks the papers' count rows in
+/// id order (so two servers' batches never wait for each other in a cycle),
+/// reads which keys were stored, writes each key's last vote (the trigger
+/// moves the counts) and answers the counts after, in one round trip, so
+/// the count rows are held for as long as the batch takes to write.
 pub(super) async fn write_votes(
     pool: &PgPool,
     votes: &[(u64, ArxivId, bool, DateTime<Utc>)],
 ) -> Result<Vec<Option<VoteOutcome>>, StoreError> {
-    let keys: Vec<String> = votes.iter().map(|(m, p, _, _)| vote_key(*m, p)).collect();
-    let papers = crate::batch::papers(votes);
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO paper_counts (paper_id, upvotes, comments) \
-         SELECT p.id, 0, 0 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n) \
-         JOIN papers p ON p.id = u.id ORDER BY u.n \
-         ON CONFLICT (paper_id) DO UPDATE SET upvotes = paper_counts.upvotes",
-    )
-    .bind(&papers)
-    .execute(&mut *tx)
-    .await?;
-    let existing: Vec<String> = sqlx::query_scalar("SELECT key FROM upvotes WHERE key = ANY($1)")
-        .bind(&keys)
-        .fetch_all(&mut *tx)
-        .await?;
-    let resolved = crate::batch::resolve(votes, &existing.into_iter().collect());
-    if !resolved.add.is_empty() {
-        let (mut k, mut m, mut p, mut t) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (key, member, paper, at) in &resolved.add {
-            k.push(key.as_str());
-            m.push(*member);
-            p.push(paper.as_str());
-            t.push(*at);
-        }
-        sqlx::query(
-            "INSERT INTO upvotes (key, member_id, paper_id, created_at) \
-             SELECT u.key, u.member, u.paper, u.at \
-             FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) AS u(key, member, paper, at) \
-             JOIN papers ON papers.id = u.paper \
-             ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(&k)
-        .bind(&m)
-        .bind(&p)
-        .bind(&t)
-        .execute(&mut *tx)
-        .await?;
+    let n = votes.len();
+    let (mut keys, mut members, mut papers, mut ats, mut ons) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (member, paper, on, at) in votes {
+        keys.push(vote_key(*member, paper));
+        members.push(crate::codec::to_i64(*member));
+        papers.push(paper.as_str());
+        ats.push(at.timestamp_millis());
+        ons.push(*on);
     }
-    if !resolved.remove.is_empty() {
-        sqlx::query("DELETE FROM upvotes WHERE key = ANY($1)")
-            .bind(&resolved.remove)
-            .execute(&mut *tx)
+    let rows: Vec<(String, String, i64, i64)> =
+        sqlx::query_as("SELECT kind, id, base, members FROM cast_votes($1, $2, $3, $4, $5)")
+            .bind(&keys)
+            .bind(&members)
+            .bind(&papers)
+            .bind(&ats)
+            .bind(&ons)
+            .fetch_all(pool)
             .await?;
+    let mut existing = HashSet::new();
+    let mut counts = Vec::new();
+    for (kind, id, base, members) in rows {
+        if kind == "had" {
+            existing.insert(id);
+        } else {
+            counts.push((id, base, members));
+        }
     }
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT p.id, p.upvotes, coalesce(c.upvotes, 0) FROM papers p \
-         LEFT JOIN paper_counts c ON c.paper_id = p.id WHERE p.id = ANY($1)",
-    )
-    .bind(&papers)
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(crate::batch::outcomes(votes, &resolved.changed, rows))
+    let resolved = crate::batch::resolve(votes, &existing);
+    Ok(crate::batch::outcomes(votes, &resolved.changed, counts))
 }
 
 impl PostgresStore {
