@@ -379,6 +379,28 @@ async fn a_claim_is_approved_by_an_admin_and_nobody_else_decides_it() {
     )
     .await;
     assert_eq!(taken.status, 409, "{}", taken.body);
+    // Naming another member in the body forges nothing: a claim is the
+    // claimant's own.
+    let forged = act(
+        &app,
+        &bob,
+        "POST",
+        &format!("/api/papers/{PAPER}/claim"),
+        json!({"author": names[3], "memberId": ada.id, "username": "ada"}),
+    )
+    .await;
+    assert_eq!(forged.status, 200, "{}", forged.body);
+    assert_eq!(forged.json()["claimant"]["username"], "bob");
+    let forged_id = forged.json()["id"].as_u64().unwrap();
+    let r = act(
+        &app,
+        &bob,
+        "POST",
+        &format!("/api/claims/{forged_id}/withdraw"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     for (body, says) in [
         (
             json!({"author": "Nobody Atall"}),
@@ -543,7 +565,13 @@ async fn a_claim_is_approved_by_an_admin_and_nobody_else_decides_it() {
             .is_empty()
     );
     let withdrawn = root.get(&app, "/api/claims?status=withdrawn").await.json();
-    assert_eq!(withdrawn[0]["id"], bob_claim);
+    let ids: Vec<u64> = withdrawn
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![forged_id, bob_claim], "oldest first");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
