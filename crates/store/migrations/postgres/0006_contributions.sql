@@ -52,6 +52,8 @@ CREATE INDEX organization_members_organization ON organization_members (organiza
 CREATE INDEX organization_members_member ON organization_members (member_id);
 
 CREATE INDEX papers_organization ON papers (organization);
+CREATE INDEX listings_organization ON listings ((data::json #>> '{organization,name}'));
+CREATE INDEX listings_submitter_organization ON listings ((data::json #>> '{submitter_organization,name}'));
 CREATE INDEX comments_member ON comments (member_id, id);
 
 INSERT INTO counters (name, value) VALUES ('claim', 0);

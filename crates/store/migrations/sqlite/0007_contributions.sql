@@ -68,6 +68,8 @@ CREATE INDEX organization_members_member ON organization_members (member_id);
 
 -- An organisation's page finds the papers its sources attribute to it.
 CREATE INDEX papers_organization ON papers (organization);
+CREATE INDEX listings_organization ON listings (data ->> '$.organization.name');
+CREATE INDEX listings_submitter_organization ON listings (data ->> '$.submitter_organization.name');
 
 -- A member's page lists their recent comments.
 CREATE INDEX comments_member ON comments (member_id, id);
