@@ -26,6 +26,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub store: StoreConfig,
     pub jobs: JobsConfig,
+    pub community: CommunityConfig,
     /// The scheduled jobs (`[[schedule]]` entries); unset, [`default_schedule`].
     pub schedule: Option<Vec<ScheduleEntry>>,
 }
@@ -87,6 +88,26 @@ pub fn default_schedule() -> Vec<ScheduleEntry> {
         days: Some(2),
         ..ScheduleEntry::default()
     }]
+}
+
+/// What members may contribute.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommunityConfig {
+    /// How many days after its first arXiv publication a paper may be
+    /// submitted by its arXiv id.
+    pub submit_window_days: u32,
+    /// How many papers a member may submit a day (UTC); 0: no limit.
+    pub submit_per_day: u32,
+}
+
+impl Default for CommunityConfig {
+    fn default() -> Self {
+        CommunityConfig {
+            submit_window_days: dailypapers_domain::contribution::SUBMIT_WINDOW_DAYS,
+            submit_per_day: 5,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -177,6 +198,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             store: StoreConfig::default(),
             jobs: JobsConfig::default(),
+            community: CommunityConfig::default(),
             schedule: None,
         }
     }
@@ -326,6 +348,16 @@ impl Config {
                 .parse()
                 .with_context(|| format!("DAILYPAPERS_JOB_TICK_SECS={v:?} is not a number"))?;
         }
+        if let Some(v) = var("DAILYPAPERS_SUBMIT_WINDOW_DAYS") {
+            self.community.submit_window_days = v.parse().with_context(|| {
+                format!("DAILYPAPERS_SUBMIT_WINDOW_DAYS={v:?} is not a whole number of days")
+            })?;
+        }
+        if let Some(v) = var("DAILYPAPERS_SUBMIT_PER_DAY") {
+            self.community.submit_per_day = v.parse().with_context(|| {
+                format!("DAILYPAPERS_SUBMIT_PER_DAY={v:?} is not a whole number")
+            })?;
+        }
         if let Some(v) = var("DAILYPAPERS_ARXIV_INTERVAL_SECS") {
             self.sources.arxiv_interval_secs = v.parse().with_context(|| {
                 format!("DAILYPAPERS_ARXIV_INTERVAL_SECS={v:?} is not a number")
@@ -434,6 +466,11 @@ mod tests {
         assert_eq!(c.server.trusted_proxies, d.server.trusted_proxies);
         assert_eq!(c.server.header_timeout_secs, d.server.header_timeout_secs);
         assert_eq!(c.server.idle_timeout_secs, d.server.idle_timeout_secs);
+        assert_eq!(
+            c.community.submit_window_days,
+            d.community.submit_window_days
+        );
+        assert_eq!(c.community.submit_per_day, d.community.submit_per_day);
         // The commented settings are valid too.
         let uncommented: String = text
             .lines()
@@ -508,6 +545,26 @@ mod tests {
                 .unwrap_err();
             assert!(format!("{e:#}").contains(says), "{name}: {e:#}");
         }
+    }
+
+    #[test]
+    fn the_submission_settings_come_from_the_file_and_the_environment() {
+        let mut c: Config =
+            toml::from_str("[community]\nsubmit_window_days = 30\nsubmit_per_day = 2\n").unwrap();
+        assert_eq!(
+            (c.community.submit_window_days, c.community.submit_per_day),
+            (30, 2)
+        );
+        c.apply_env(|k| (k == "DAILYPAPERS_SUBMIT_WINDOW_DAYS").then(|| "7".to_string()))
+            .unwrap();
+        assert_eq!(c.community.submit_window_days, 7);
+        let e = Config::default()
+            .apply_env(|k| (k == "DAILYPAPERS_SUBMIT_PER_DAY").then(|| "five".to_string()))
+            .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("DAILYPAPERS_SUBMIT_PER_DAY"),
+            "{e:#}"
+        );
     }
 
     #[test]

@@ -50,6 +50,12 @@ pub struct Listing {
     /// what a source yields).
     #[serde(default)]
     pub engagement: crate::Engagement,
+    /// An admin's decision about the paper's organisation, which outranks
+    /// what its sources say: `Some(Some(org))` linked to `org`, `Some(None)`
+    /// shown with none. The store keeps it apart from the paper, so no
+    /// import changes it and none is written from it.
+    #[serde(skip)]
+    pub organization_link: Option<Option<Organization>>,
 }
 
 impl Listing {
@@ -59,6 +65,7 @@ impl Listing {
             paper,
             entry,
             engagement: crate::Engagement::default(),
+            organization_link: None,
         }
     }
 
@@ -72,14 +79,38 @@ impl Listing {
         self.engagement.total_upvotes(&self.paper)
     }
 
-    /// The organisation badge on the card: the listing's, else the paper's,
-    /// else the submitter's.
+    /// The organisation badge on the card: an admin's link, else the
+    /// listing's, else the paper's, else the submitter's.
     pub fn organization(&self) -> Option<&Organization> {
+        if let Some(link) = &self.organization_link {
+            return link.as_ref();
+        }
         let entry = self.entry.as_ref();
         entry
             .and_then(|e| e.organization.as_ref())
             .or(self.paper.organization.as_ref())
             .or_else(|| entry.and_then(|e| e.submitter_organization.as_ref()))
+    }
+
+    /// The paper's organisation: an admin's link, else the paper's own.
+    pub fn paper_organization(&self) -> Option<&Organization> {
+        match &self.organization_link {
+            Some(link) => link.as_ref(),
+            None => self.paper.organization.as_ref(),
+        }
+    }
+
+    /// The listing's organisation (not the submitter's): an admin's link,
+    /// else the listing's, else the paper's.
+    pub fn listed_organization(&self) -> Option<&Organization> {
+        match &self.organization_link {
+            Some(link) => link.as_ref(),
+            None => self
+                .entry
+                .as_ref()
+                .and_then(|e| e.organization.as_ref())
+                .or(self.paper.organization.as_ref()),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Daily Papers domain: what a paper, an arXiv id, an organisation and a
 //! feed entry are, how feed periods (day, ISO week, month) are computed, and
-//! what members and their comments are.
+//! what members and their comments are, and what they contribute (submissions,
+//! authorship claims, organisations).
 //!
 //! Every field has a size limit, documented and applied in [`limits`].
 //!
@@ -16,6 +17,7 @@
 
 pub mod arxiv_id;
 pub mod community;
+pub mod contribution;
 pub mod feed;
 pub mod limits;
 pub mod member;
@@ -23,6 +25,7 @@ pub mod paper;
 
 pub use arxiv_id::{ArxivId, ArxivIdError};
 pub use community::{CommentBody, CommentError, Engagement};
+pub use contribution::{ClaimStatus, ContributionError, OrganizationName};
 pub use feed::{FeedEntry, FeedSort, FeedTimeZone, Listing, Period, PeriodError, Submitter};
 pub use member::{Email, MemberError, Role, Username};
 pub use paper::{Author, Organization, Paper};

@@ -16,6 +16,7 @@
 pub mod batch;
 pub mod codec;
 pub mod community;
+pub mod contributions;
 pub mod copy;
 mod error;
 pub mod merge;
@@ -32,6 +33,7 @@ use chrono::NaiveDate;
 use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization, Paper};
 
 pub use community::Community;
+pub use contributions::Contributions;
 pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -365,6 +367,10 @@ pub trait Store: Send + Sync + 'static {
     /// Members, sessions, votes and comments, in the same database (see
     /// [`community`] for their contract).
     fn community(&self) -> &dyn Community;
+
+    /// Submissions, authorship claims and organisations, in the same
+    /// database (see [`contributions`] for their contract).
+    fn contributions(&self) -> &dyn Contributions;
 
     /// Answers when the database does (a cheap query, for health checks).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -231,6 +231,47 @@ pub const TABLES: &[Table] = &[
         name: "rate_limits",
         columns: &[text("key"), int("window_start"), int("hits")],
     },
+    Table {
+        name: "submissions",
+        columns: &[
+            text("paper_id"),
+            int("member_id"),
+            text("feed_day"),
+            int("submitted_at"),
+        ],
+    },
+    Table {
+        name: "authorship_claims",
+        columns: &[
+            int("id"),
+            text("paper_id"),
+            text("author"),
+            text("author_key"),
+            int("member_id"),
+            text("status"),
+            int("created_at"),
+            int("decided_at"),
+            int("decided_by"),
+        ],
+    },
+    Table {
+        name: "paper_organizations",
+        columns: &[
+            text("paper_id"),
+            text("organization"),
+            int("member_id"),
+            int("linked_at"),
+        ],
+    },
+    Table {
+        name: "organization_members",
+        columns: &[
+            text("key"),
+            text("organization"),
+            int("member_id"),
+            int("added_at"),
+        ],
+    },
 ];
 
 /// The table named `name`.

@@ -42,6 +42,7 @@ use crate::{
 };
 
 mod community;
+mod contributions;
 
 pub use crate::url::DATABASE_FILE;
 
@@ -345,13 +346,17 @@ fn listing_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Listing, StoreError
         paper: from_json("paper", &paper)?,
         entry: entry.map(|e| from_json("listing", &e)).transpose()?,
         engagement: engagement_from_row(row)?,
+        organization_link: crate::contributions::link_of(row.try_get("org_link")?)?,
     })
 }
 
 /// What a listing is read from; every query that selects them joins
 /// `paper_counts c` on the paper.
-const LISTING_COLUMNS: &str = "p.data AS paper, l.data AS entry, \
-     coalesce(c.upvotes, 0) AS member_upvotes, coalesce(c.comments, 0) AS comments";
+const LISTING_COLUMNS: &str = concat!(
+    "p.data AS paper, l.data AS entry, \
+     coalesce(c.upvotes, 0) AS member_upvotes, coalesce(c.comments, 0) AS comments, ",
+    crate::contributions::org_link_column!()
+);
 
 fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -492,20 +497,18 @@ impl Store for SqliteStore {
         after_seq: u64,
         limit: u64,
     ) -> Result<Vec<PaperChange>, StoreError> {
-        let rows =
-            sqlx::query("SELECT doc, seq, data FROM papers WHERE seq > ?1 ORDER BY seq LIMIT ?2")
-                .bind(to_i64(after_seq))
-                .bind(to_i64(limit))
-                .fetch_all(&self.readers)
-                .await?;
+        let sql = concat!(
+            "SELECT doc, seq, data, ",
+            crate::contributions::org_link_column!(),
+            " FROM papers p WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        );
+        let rows = sqlx::query(sql)
+            .bind(to_i64(after_seq))
+            .bind(to_i64(limit))
+            .fetch_all(&self.readers)
+            .await?;
         rows.iter()
-            .map(|row| {
-                Ok(PaperChange {
-                    doc: to_u64(row.try_get("doc")?),
-                    seq: to_u64(row.try_get("seq")?),
-                    paper: from_json("paper", row.try_get("data")?)?,
-                })
-            })
+            .map(crate::contributions::paper_change_from_row)
             .collect()
     }
 
@@ -861,6 +864,10 @@ impl Store for SqliteStore {
     }
 
     fn community(&self) -> &dyn crate::Community {
+        self
+    }
+
+    fn contributions(&self) -> &dyn crate::Contributions {
         self
     }
 

@@ -31,6 +31,9 @@ pub enum AppError {
     NotFound(String),
     /// The request clashes with what is stored (a taken username).
     Conflict(String),
+    /// The request is well formed but what it asks for cannot be done (a
+    /// paper past its submission window); the message says why.
+    Unprocessable(String),
     /// Too many requests of this kind: try again after `retry_after` seconds.
     TooMany { message: String, retry_after: u64 },
     /// A part the request needs cannot answer now; the message says why
@@ -67,6 +70,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -80,6 +84,7 @@ impl AppError {
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
             | AppError::Conflict(m)
+            | AppError::Unprocessable(m)
             | AppError::TooMany { message: m, .. }
             | AppError::Unavailable(m) => m,
             AppError::Internal => INTERNAL_MESSAGE,
@@ -93,6 +98,7 @@ impl AppError {
             AppError::Forbidden(_) => "Not allowed",
             AppError::NotFound(_) => "Not found",
             AppError::Conflict(_) => "Already taken",
+            AppError::Unprocessable(_) => "Cannot be done",
             AppError::TooMany { .. } => "Too many requests",
             AppError::Unavailable(_) => "Unavailable",
             AppError::Internal => "Server error",
@@ -142,6 +148,12 @@ impl From<dailypapers_search::query::QueryError> for AppError {
 
 impl From<dailypapers_domain::MemberError> for AppError {
     fn from(e: dailypapers_domain::MemberError) -> Self {
+        AppError::BadRequest(e.to_string())
+    }
+}
+
+impl From<dailypapers_domain::ContributionError> for AppError {
+    fn from(e: dailypapers_domain::ContributionError) -> Self {
         AppError::BadRequest(e.to_string())
     }
 }

@@ -88,6 +88,8 @@ pub struct WebConfig {
     pub trusted_proxies: forwarded::TrustedProxies,
     /// Sessions, password hashing and account mail.
     pub accounts: auth::Accounts,
+    /// Submitting papers by arXiv id: the arXiv client, the window, the clock.
+    pub submissions: api::submissions::SubmitConfig,
 }
 
 impl Default for WebConfig {
@@ -102,6 +104,7 @@ impl Default for WebConfig {
             public_url: None,
             trusted_proxies: forwarded::TrustedProxies::default(),
             accounts: auth::Accounts::default(),
+            submissions: api::submissions::SubmitConfig::default(),
         }
     }
 }

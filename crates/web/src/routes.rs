@@ -29,6 +29,11 @@
 //! | `POST\|DELETE /api/papers/{id}/upvote` | cast or withdraw an upvote ([`api::votes`]) |
 //! | `GET\|POST /api/papers/{id}/comments` | a paper's comments; a new comment or reply |
 //! | `PATCH\|DELETE /api/comments/{id}` (forms: `POST …/edit`, `…/delete`), `POST /api/comments/{id}/hide\|unhide` | change a comment |
+//! | `GET /submit`, `POST /api/papers/submit` | put a paper on today's feed by its arXiv id ([`api::submissions`]) |
+//! | `POST /api/papers/{id}/claim`, `POST /api/claims/{id}/approve\|reject\|withdraw`, `GET /api/claims?status=`, `GET /admin/claims` | authorship claims and the admins' queue ([`api::claims`]) |
+//! | `GET /users/{username}`, `GET /api/users/{username}` | a member's page: verified papers, submissions, organisations, recent comments |
+//! | `GET /organizations`, `GET /organizations/{name}?page=`, `GET /api/organizations/{name}` | organisations: their papers and members |
+//! | `POST /api/organizations`, `POST /api/organizations/{name}/papers\|members`, `DELETE /api/organizations/{name}/papers/{id}`, `…/members/{username}` | admins make organisations, link papers, add members ([`api::organizations`]) |
 //!
 //! Every HTML response carries the security headers of [`security_headers`]
 //! (a Content-Security-Policy without inline scripts, and the rest).
@@ -154,6 +159,22 @@ pub fn router(state: AppState) -> Router {
                 .delete(api::votes::paper_action),
         )
         .route("/api/status", get(api::status::show))
+        .route("/submit", get(pages::submit::page))
+        .route("/api/papers/submit", post(api::submissions::submit))
+        .route("/api/claims", get(api::claims::queue))
+        .route("/api/claims/{*rest}", post(api::claims::change))
+        .route("/admin/claims", get(pages::claims::queue))
+        .route("/users/{username}", get(pages::members::show))
+        .route("/api/users/{username}", get(api::members::show))
+        .route("/organizations", get(pages::organizations::index))
+        .route("/organizations/{name}", get(pages::organizations::show))
+        .route("/api/organizations", post(api::organizations::create))
+        .route(
+            "/api/organizations/{*rest}",
+            get(api::organizations::show)
+                .post(api::organizations::change)
+                .delete(api::organizations::change),
+        )
         .route("/admin/status", get(pages::admin::status_page))
         .route(
             "/metrics",

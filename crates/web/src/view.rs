@@ -259,13 +259,16 @@ pub fn github_label(url: &str) -> &str {
     rest.trim_end_matches('/')
 }
 
-/// An organisation's badge: its name and a monogram. Upstream avatar URLs
+/// An organisation's badge: its name and a monogram, linking to its page
+/// (`/organizations/{name}`). Upstream avatar URLs
 /// are kept in the data but not shown, so pages load nothing from third
 /// parties (readers' privacy, and instances without outside access).
 pub struct OrgBadge<'a> {
     pub name: Cow<'a, str>,
     pub fullname: Cow<'a, str>,
     pub initial: char,
+    /// The organisation's page.
+    pub href: String,
 }
 
 impl<'a> OrgBadge<'a> {
@@ -276,6 +279,7 @@ impl<'a> OrgBadge<'a> {
             &org.fullname
         };
         OrgBadge {
+            href: crate::api::organizations::org_href(&org.name),
             name: shown(&org.name, limits::IDENTIFIER_CHARS),
             fullname: shown(fullname, limits::DISPLAY_NAME_CHARS),
             initial: fullname

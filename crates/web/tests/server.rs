@@ -101,6 +101,9 @@ impl Store for ProbedStore {
     fn community(&self) -> &dyn dailypapers_store::Community {
         self.inner.community()
     }
+    fn contributions(&self) -> &dyn dailypapers_store::Contributions {
+        self.inner.contributions()
+    }
     async fn ping(&self) -> Result<(), StoreError> {
         self.pings.fetch_add(1, Ordering::Relaxed);
         if self.down.load(Ordering::Relaxed) {

@@ -125,9 +125,39 @@ fn web_config(config: &Config, addr: &str) -> Result<WebConfig> {
             link_base: public_url
                 .as_ref()
                 .map_or_else(|| format!("http://{addr}"), |u| u.as_str().to_string()),
+            policy: dailypapers_web::auth::AccountPolicy {
+                limits: dailypapers_web::auth::RateLimits {
+                    submit: dailypapers_web::auth::Limit {
+                        hits: config.community.submit_per_day,
+                        per: Duration::from_secs(86_400),
+                    },
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
             ..Default::default()
         },
+        submissions: submissions(config)?,
         ..WebConfig::default()
+    })
+}
+
+/// How members submit papers: arXiv's API as configured for ingestion (its
+/// address, the contact in the User-Agent, the interval), on a client of
+/// their own, and the window.
+fn submissions(config: &Config) -> Result<dailypapers_web::api::submissions::SubmitConfig> {
+    use dailypapers_web::api::submissions::{SubmitConfig, client_config};
+    let s = &config.sources;
+    let interval = Duration::try_from_secs_f64(s.arxiv_interval_secs)
+        .context("sources.arxiv_interval_secs must be a non-negative number of seconds")?;
+    let client =
+        dailypapers_ingest::http::PoliteClient::new(client_config(s.contact.clone(), interval))?;
+    let base = dailypapers_ingest::http::parse_base_url(&s.arxiv_api_url)
+        .context("sources.arxiv_api_url")?;
+    Ok(SubmitConfig {
+        arxiv: dailypapers_ingest::live::ArxivApi::new(client, base),
+        window_days: config.community.submit_window_days,
+        ..SubmitConfig::default()
     })
 }
 

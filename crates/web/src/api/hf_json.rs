@@ -212,7 +212,7 @@ impl<'a> HfPaper<'a> {
             github_repo: p.github_repo.as_deref(),
             github_stars: p.github_stars,
             project_page: p.project_page.as_deref(),
-            organization: p.organization.as_ref().map(HfOrganization::of),
+            organization: listing.paper_organization().map(HfOrganization::of),
         }
     }
 }
@@ -282,10 +282,7 @@ impl<'a> HfDailyPaper<'a> {
             submitted_by: entry
                 .and_then(|e| e.submitted_by.as_ref())
                 .map(HfSubmitter::of),
-            organization: entry
-                .and_then(|e| e.organization.as_ref())
-                .or(p.organization.as_ref())
-                .map(HfOrganization::of),
+            organization: listing.listed_organization().map(HfOrganization::of),
             submitter_organization: entry
                 .and_then(|e| e.submitter_organization.as_ref())
                 .map(HfOrganization::of),

@@ -2,18 +2,24 @@
 //! `/api/papers/search` and `/api/papers/{id}`, in the shapes the official
 //! `huggingface_hub` client reads (see [`hf_json`]); and our own
 //! `/api/search` and `/api/papers/{id}/similar`; accounts ([`account`]),
-//! upvotes and comments ([`votes`]), described in the OpenAPI document
+//! upvotes and comments ([`votes`]), submissions ([`submissions`]),
+//! authorship claims ([`claims`]), organisations ([`organizations`]) and
+//! members' profiles ([`members`]), described in the OpenAPI document
 //! ([`openapi`]). Errors are
 //! `{"error": "…"}` with a 400 that names the parameter and the expected format.
 
 pub mod account;
+pub mod claims;
 pub mod daily_papers;
 pub mod find;
 pub mod hf_json;
+pub mod members;
 pub mod openapi;
+pub mod organizations;
 pub mod papers;
 pub mod search;
 pub mod status;
+pub mod submissions;
 pub mod votes;
 
 use axum::http::{HeaderValue, header};

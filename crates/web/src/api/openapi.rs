@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, votes};
+use super::{account, claims, members, organizations, submissions, votes};
 
 /// Security schemes: a session cookie (with its CSRF header) or a Bearer token.
 struct Security;
@@ -65,6 +65,19 @@ impl Modify for Security {
         votes::delete_comment,
         votes::hide_comment,
         votes::unhide_comment,
+        submissions::submit,
+        claims::claim,
+        claims::approve_claim,
+        claims::reject_claim,
+        claims::withdraw_claim,
+        claims::queue,
+        organizations::create,
+        organizations::show,
+        organizations::link_paper,
+        organizations::unlink_paper,
+        organizations::add_member,
+        organizations::remove_member,
+        members::show,
     ),
     modifiers(&Security)
 )]

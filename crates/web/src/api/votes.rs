@@ -63,6 +63,8 @@ pub struct PaperAction {
     pub parent_id: Option<Id>,
     /// A form's way to withdraw a vote: `remove`.
     pub action: Option<String>,
+    /// The author a claim names (`…/claim`, see [`super::claims`]).
+    pub author: Option<String>,
 }
 
 /// The new state of a paper's upvotes.
@@ -120,7 +122,8 @@ impl CommentJson {
     }
 }
 
-/// `POST|DELETE /api/papers/{*id}`: dispatches `…/upvote` and `…/comments`.
+/// `POST|DELETE /api/papers/{*id}`: dispatches `…/upvote`, `…/comments`
+/// and `…/claim` ([`super::claims`]).
 pub async fn paper_action(
     State(state): State<AppState>,
     method: Method,
@@ -136,6 +139,11 @@ pub async fn paper_action(
         && method == Method::POST
     {
         return add_comment(&state, &act, &id_from_path(paper)?).await;
+    }
+    if let Some(paper) = raw.strip_suffix("/claim")
+        && method == Method::POST
+    {
+        return super::claims::claim(&state, &act, &id_from_path(paper)?).await;
     }
     Err(AppError::not_found(
         "There is nothing to change at this address.",

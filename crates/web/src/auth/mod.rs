@@ -84,6 +84,9 @@ pub struct RateLimits {
     pub mail: Limit,
     /// API tokens made per member.
     pub tokens: Limit,
+    /// Papers submitted by arXiv id per member per day (UTC): the daily
+    /// quota (0 hits: none).
+    pub submit: Limit,
 }
 
 impl Default for RateLimits {
@@ -107,6 +110,10 @@ impl Default for RateLimits {
             tokens: Limit {
                 hits: 20,
                 per: hour,
+            },
+            submit: Limit {
+                hits: 5,
+                per: Duration::from_secs(86_400),
             },
         }
     }

@@ -1,11 +1,17 @@
 //! The server-rendered HTML pages, one module each: the feed (a day, a week,
-//! a month), a paper, and search results.
+//! a month), a paper, and search results; submitting a paper, the claims
+//! queue, members' and organisations' pages.
 
 pub mod account;
 pub mod admin;
+pub mod authorship;
+pub mod claims;
 pub mod feed;
+pub mod members;
+pub mod organizations;
 pub mod paper;
 pub mod search;
+pub mod submit;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};

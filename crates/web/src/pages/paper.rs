@@ -76,10 +76,11 @@ pub async fn show(
     let here = paper_href(id.as_str());
     let mut ids = vec![id.clone()];
     ids.extend(similar.iter().map(|(l, _)| l.paper.id.clone()));
-    let (marks, comments) =
-        tokio::try_join!(crate::api::votes::marks(&state, &viewer, &ids), async {
-            Ok(state.store.community().comments(&id).await?)
-        },)?;
+    let (marks, comments, claims) = tokio::try_join!(
+        crate::api::votes::marks(&state, &viewer, &ids),
+        async { Ok(state.store.community().comments(&id).await?) },
+        async { Ok(state.store.contributions().paper_claims(&id).await?) },
+    )?;
     let mut page = PaperPage::new(&state, &listing);
     page.layout = page.layout.for_viewer(&viewer);
     page.vote = VoteButton::new(&viewer, id.as_str(), marks.contains(id.as_str()), &here);
@@ -98,6 +99,14 @@ pub async fn show(
     );
     page.comments = thread(&comments, &viewer);
     page.csrf = viewer.csrf().map(str::to_string);
+    for (item, user) in page
+        .authors
+        .iter_mut()
+        .zip(super::authorship::verified(&listing.paper, &claims))
+    {
+        item.verified = user;
+    }
+    page.authorship = super::authorship::Authorship::of(&listing.paper, &claims, &viewer, &here);
     let cache = if viewer.member.is_some() {
         crate::cache::PERSONAL
     } else {
@@ -276,6 +285,8 @@ pub fn id_from_path(raw: &str) -> Result<ArxivId, ArxivIdError> {
 pub struct AuthorItem<'a> {
     pub name: Cow<'a, str>,
     pub affiliation: Option<Cow<'a, str>>,
+    /// The username of the member verified as this author, if any.
+    pub verified: Option<String>,
 }
 
 /// A category chip.
@@ -331,6 +342,8 @@ pub struct PaperPage<'a> {
     comment_count: String,
     /// The viewer's CSRF token, for the comment forms.
     csrf: Option<String>,
+    /// Verified authors and the claim form.
+    authorship: super::authorship::Authorship,
 }
 
 impl<'a> PaperPage<'a> {
@@ -355,6 +368,7 @@ impl<'a> PaperPage<'a> {
                     .as_deref()
                     .filter(|s| !s.is_empty())
                     .map(|s| shown(s, limits::AFFILIATION_CHARS)),
+                verified: None,
             })
             .collect();
         let github = safe_url(paper.github_repo.as_deref());
@@ -406,6 +420,7 @@ impl<'a> PaperPage<'a> {
             comments: Vec::new(),
             comment_count: String::new(),
             csrf: None,
+            authorship: Default::default(),
             paper,
         }
     }

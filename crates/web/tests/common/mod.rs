@@ -4,6 +4,10 @@
 //! `fixtures/hf-daily-papers/`, and a way to send the router one request.
 #![allow(dead_code)]
 
+pub mod accounts;
+#[allow(unused_imports)]
+pub use accounts::*;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

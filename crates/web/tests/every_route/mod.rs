@@ -23,6 +23,12 @@ pub const ROUTES: &[&str] = &[
     "/api/search/status",
     "/api/papers/2511.22699",
     "/api/papers/2511.22699/similar",
+    "/organizations",
+    "/organizations/Tongyi-MAI",
+    "/api/organizations/Tongyi-MAI",
+    "/users/nobody",
+    "/api/users/nobody",
+    "/submit",
     "/no/such/page",
     "/api/no/such/thing",
 ];
