@@ -15,6 +15,7 @@
 //! ```
 
 pub mod arxiv_id;
+pub mod collection;
 pub mod community;
 pub mod feed;
 pub mod limits;
@@ -22,6 +23,7 @@ pub mod member;
 pub mod paper;
 
 pub use arxiv_id::{ArxivId, ArxivIdError};
+pub use collection::{CollectionError, CollectionTitle};
 pub use community::{CommentBody, CommentError, Engagement};
 pub use feed::{FeedEntry, FeedSort, FeedTimeZone, Listing, Period, PeriodError, Submitter};
 pub use member::{Email, MemberError, Role, Username};

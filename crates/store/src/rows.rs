@@ -231,6 +231,32 @@ pub const TABLES: &[Table] = &[
         name: "rate_limits",
         columns: &[text("key"), int("window_start"), int("hits")],
     },
+    Table {
+        name: "collections",
+        columns: &[
+            text("id"),
+            int("owner_id"),
+            text("title"),
+            text("title_key"),
+            text("description"),
+            int("private"),
+            text("theme"),
+            int("position"),
+            int("created_at"),
+            int("updated_at"),
+        ],
+    },
+    Table {
+        name: "collection_items",
+        columns: &[
+            text("id"),
+            text("collection_id"),
+            text("paper_id"),
+            int("position"),
+            text("note"),
+            int("added_at"),
+        ],
+    },
 ];
 
 /// The table named `name`.

@@ -41,6 +41,7 @@ use crate::{
     NewEmbedding, PaperChange, PoolUse, Store, StoreError, StoredEmbedding,
 };
 
+mod collections;
 mod community;
 
 pub use crate::url::DATABASE_FILE;
