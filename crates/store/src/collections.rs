@@ -32,6 +32,10 @@ use dailypapers_domain::{ArxivId, CollectionTitle, Username};
 
 use crate::StoreError;
 
+mod changes;
+
+pub(crate) use changes::{Backend, List, ListSql};
+
 /// A collection as pages and the API see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Collection {
@@ -327,27 +331,35 @@ where
     })
 }
 
-/// The values a collection has after `change`: title, its key,
-/// description, private, theme.
-pub(crate) fn changed_fields(
-    before: &Collection,
-    change: &CollectionChange,
-) -> (String, String, Option<String>, bool, String) {
-    let title = change
-        .title
-        .as_ref()
-        .map_or_else(|| before.title.clone(), |t| t.as_str().to_string());
-    let key = title.to_lowercase();
-    (
-        title,
-        key,
-        change
-            .description
-            .clone()
-            .unwrap_or_else(|| before.description.clone()),
-        change.private.unwrap_or(before.private),
-        change.theme.clone().unwrap_or_else(|| before.theme.clone()),
-    )
+/// What a collection holds after a change (see [`Fields::after`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Fields {
+    pub title: String,
+    /// The title in lower case: what makes two titles of one owner the same.
+    pub key: String,
+    pub description: Option<String>,
+    pub private: bool,
+    pub theme: String,
+}
+
+impl Fields {
+    /// The fields of `before` with `change` applied.
+    pub(crate) fn after(before: &Collection, change: &CollectionChange) -> Self {
+        let title = change
+            .title
+            .as_ref()
+            .map_or_else(|| before.title.clone(), |t| t.as_str().to_string());
+        Fields {
+            key: title.to_lowercase(),
+            title,
+            description: change
+                .description
+                .clone()
+                .unwrap_or_else(|| before.description.clone()),
+            private: change.private.unwrap_or(before.private),
+            theme: change.theme.clone().unwrap_or_else(|| before.theme.clone()),
+        }
+    }
 }
 
 /// Groups items read for several collections by collection, in the order

@@ -9,32 +9,17 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use dailypapers_domain::{ArxivId, CollectionTitle, Email, Listing, Paper, Role, Username};
+use dailypapers_domain::{ArxivId, CollectionTitle, Listing, Paper};
 use dailypapers_store::collections::{
     AddRefusal, ChangeRefusal, Collection, CollectionChange, CollectionItem, CollectionQuery,
     CollectionSort, CreateRefusal, ItemChange, NewCollection, NewItem,
 };
-use dailypapers_store::community::{Member, NewMember};
-use dailypapers_store::testing::{TestStore, fresh_store};
+use dailypapers_store::community::Member;
+use dailypapers_store::testing::{TestStore, fresh_store, member};
 use dailypapers_store::{Store, rows};
 
 fn now() -> DateTime<Utc> {
     "2026-03-02T12:00:00Z".parse().unwrap()
-}
-
-async fn member(store: &dyn Store, name: &str) -> Member {
-    store
-        .community()
-        .create_member(&NewMember {
-            username: Username::parse(name).unwrap(),
-            email: Email::parse(&format!("{name}@example.org")).unwrap(),
-            display_name: None,
-            password_hash: format!("$argon2id$fake${name}"),
-            role: Role::Member,
-            now: now(),
-        })
-        .await
-        .unwrap()
 }
 
 async fn papers(store: &dyn Store, n: usize) -> Vec<ArxivId> {

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, votes};
+use super::{account, collections, votes};
 
 /// Security schemes: a session cookie (with its CSRF header) or a Bearer token.
 struct Security;
@@ -65,6 +65,16 @@ impl Modify for Security {
         votes::delete_comment,
         votes::hide_comment,
         votes::unhide_comment,
+        collections::list,
+        collections::create,
+        collections::show,
+        collections::update,
+        collections::update_by_form,
+        collections::delete,
+        collections::add_item,
+        collections::update_item,
+        collections::update_item_by_form,
+        collections::delete_item,
     ),
     modifiers(&Security)
 )]

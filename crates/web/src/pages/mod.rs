@@ -1,8 +1,9 @@
 //! The server-rendered HTML pages, one module each: the feed (a day, a week,
-//! a month), a paper, and search results.
+//! a month), a paper, search results, and collections.
 
 pub mod account;
 pub mod admin;
+pub mod collections;
 pub mod feed;
 pub mod paper;
 pub mod search;

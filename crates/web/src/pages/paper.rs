@@ -98,6 +98,7 @@ pub async fn show(
     );
     page.comments = thread(&comments, &viewer);
     page.csrf = viewer.csrf().map(str::to_string);
+    page.collections = super::collections::paper_panel(&state, &viewer, &id).await?;
     let cache = if viewer.member.is_some() {
         crate::cache::PERSONAL
     } else {
@@ -331,6 +332,7 @@ pub struct PaperPage<'a> {
     comment_count: String,
     /// The viewer's CSRF token, for the comment forms.
     csrf: Option<String>,
+    collections: super::collections::PaperCollections,
 }
 
 impl<'a> PaperPage<'a> {
@@ -406,6 +408,7 @@ impl<'a> PaperPage<'a> {
             comments: Vec::new(),
             comment_count: String::new(),
             csrf: None,
+            collections: Default::default(),
             paper,
         }
     }

@@ -23,6 +23,9 @@ pub const ROUTES: &[&str] = &[
     "/api/search/status",
     "/api/papers/2511.22699",
     "/api/papers/2511.22699/similar",
+    "/api/collections?limit=1",
+    "/api/collections?item=papers/2511.22699",
+    "/collections",
     "/no/such/page",
     "/api/no/such/thing",
 ];
