@@ -397,8 +397,10 @@ pub(crate) fn list_conditions(query: &CollectionQuery, p: impl Fn(usize) -> Stri
         parts.push(format!("m.username_key = {}", next()));
     }
     if query.paper.is_some() {
+        // Found from the paper's side (`collection_items_paper`), not by
+        // looking into every collection.
         parts.push(format!(
-            "EXISTS (SELECT 1 FROM collection_items h WHERE h.collection_id = c.id AND h.paper_id = {})",
+            "c.id IN (SELECT h.collection_id FROM collection_items h WHERE h.paper_id = {})",
             next()
         ));
     }
