@@ -493,6 +493,8 @@ def main():
                 true(mine, "a Delete button on the member's own comments")
                 driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", mine[0])
                 mine[0].click()
+                # The page after the delete, not the one the button was on.
+                WebDriverWait(driver, WAIT).until(EC.staleness_of(mine[0]))
                 wait_css(driver, "#comments")
             true(not driver.find_elements(By.CSS_SELECTOR, ".comment form[action$='/delete'] button"),
                  "both are deleted")
