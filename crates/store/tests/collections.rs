@@ -85,6 +85,26 @@ async fn order(store: &dyn Store, c: &Collection) -> Vec<String> {
     items.iter().map(|i| i.paper.to_string()).collect()
 }
 
+/// Runs `n` writes at once, each on its own task, and answers what each
+/// returned.
+async fn race<T, F, Fut>(n: usize, make: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T, dailypapers_store::StoreError>> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        tasks.spawn(make(i));
+    }
+    tasks
+        .join_all()
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
+}
+
 fn query() -> CollectionQuery {
     CollectionQuery {
         limit: 100,
@@ -508,17 +528,11 @@ async fn positions_stay_a_permutation_under_racing_changes(t: &TestStore) {
 
     // Twenty racing adds of one paper: one is added, nineteen find it there.
     let one = create(&*store, &ada, "One", false).await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..20 {
+    let outcomes = race(20, |_| {
         let (store, one, p) = (store.clone(), one.clone(), ids[0].clone());
-        tasks.spawn(async move { store.add_collection_item(&new_item(&one, &p, None)).await });
-    }
-    let outcomes: Vec<_> = tasks
-        .join_all()
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+        async move { store.add_collection_item(&new_item(&one, &p, None)).await }
+    })
+    .await;
     assert_eq!(
         outcomes.iter().filter(|o| o.is_ok()).count(),
         1,
@@ -529,21 +543,15 @@ async fn positions_stay_a_permutation_under_racing_changes(t: &TestStore) {
     // Twenty racing adds of different papers into a collection that takes
     // five: five are added.
     let small = create(&*store, &ada, "Small", false).await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..20 {
+    let outcomes = race(20, |i| {
         let (store, small, p) = (store.clone(), small.clone(), ids[i].clone());
-        tasks.spawn(async move {
+        async move {
             let mut item = new_item(&small, &p, None);
             item.max_items = 5;
             store.add_collection_item(&item).await
-        });
-    }
-    let outcomes: Vec<_> = tasks
-        .join_all()
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+        }
+    })
+    .await;
     assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 5);
     assert!(
         outcomes
@@ -554,21 +562,15 @@ async fn positions_stay_a_permutation_under_racing_changes(t: &TestStore) {
 
     // Racing creations by one member: within the limit, positions 0..n-1.
     let bob = member(&*store, "bob").await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..12 {
+    let outcomes = race(12, |i| {
         let (store, bob) = (store.clone(), bob.clone());
-        tasks.spawn(async move {
+        async move {
             let mut new = new_collection(&bob, &format!("List {i}"), i % 2 == 0);
             new.max_per_member = 8;
             store.create_collection(&new).await
-        });
-    }
-    let outcomes: Vec<_> = tasks
-        .join_all()
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+        }
+    })
+    .await;
     assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 8);
     let mut q = query();
     q.owner = Some("bob".into());
