@@ -427,7 +427,7 @@ def main():
 
         # ------------------------------------------------------------ community
         # A reader signs up, upvotes (the count changes without a reload),
-        # comments, replies, logs out and logs in again.
+        # comments, replies, keeps a collection, logs out and logs in again.
         set_viewport(driver, 1280, 900)
         name = f"reader{int(time.time()) % 100000}"
         password = "a long and quiet passphrase"
@@ -493,12 +493,47 @@ def main():
                 true(mine, "a Delete button on the member's own comments")
                 driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", mine[0])
                 mine[0].click()
+                # The page after the delete, not the one the button was on.
+                WebDriverWait(driver, WAIT).until(EC.staleness_of(mine[0]))
                 wait_css(driver, "#comments")
             true(not driver.find_elements(By.CSS_SELECTOR, ".comment form[action$='/delete'] button"),
                  "both are deleted")
 
         run_check("community: a comment (Markdown, scripts inert), a reply, and deleting them",
                   community_comment_and_reply)
+
+        def community_collection():
+            paper_url = urljoin(BASE + "/", f"papers/{TOP_OF_LATEST}")
+            driver.get(paper_url)
+            title = f"Reading list of {name}"
+            form = wait_css(driver, "#collections form.new-collection")[0]
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", form)
+            form.find_element(By.NAME, "title").send_keys(title)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(driver, WAIT).until(
+                EC.presence_of_element_located((By.CSS_SELECTOR, ".collection-title")))
+            eq(norm(driver.find_element(By.CSS_SELECTOR, ".collection-title").text), title,
+               "the new collection's page")
+            true(f"/collections/{name}/reading-list-of-" in driver.current_url, driver.current_url)
+            collection_url = driver.current_url
+            papers = [a.get_attribute("href").rsplit("/papers/", 1)[1]
+                      for a in driver.find_elements(By.CSS_SELECTOR, ".collection-item .paper-card h3 a")]
+            eq(papers, [TOP_OF_LATEST], "the paper is in it")
+            screenshot(driver, "collection")
+            driver.get(paper_url)
+            panel = wait_css(driver, "#collections")[0]
+            true(f"In {title}" in norm(panel.text), f"the paper's page says so: {panel.text!r}")
+            # Deleting it leaves the data as the other tests expect it.
+            driver.get(collection_url)
+            driver.find_element(By.CSS_SELECTOR, ".collection-settings summary").click()
+            delete = driver.find_element(By.XPATH, "//button[contains(., 'Delete the collection')]")
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", delete)
+            delete.click()
+            WebDriverWait(driver, WAIT).until(lambda d: d.current_url.rstrip("/").endswith("/collections"))
+            true(title not in driver.page_source, "deleted")
+
+        run_check("community: add the paper to a new collection from its page, and see it there",
+                  community_collection)
 
         def community_logout_login():
             driver.find_element(By.CSS_SELECTOR, ".account-nav form button").click()

@@ -491,12 +491,13 @@ def _():
     true(ZP["summary"][:15] in text, "the abstract's text")
 
 
-@check("HfApi(token=a personal API token).whoami() names the member")
-def _():
+def new_member_with_token(prefix: str) -> tuple[str, str]:
+    """Signs a new member up through the API and makes them a personal API
+    token: their username and the token's secret."""
     import time
     import urllib.request
     base = _endpoint.rstrip("/")
-    name = f"hub{int(time.time() * 1000) % 10**9}"
+    name = f"{prefix}{int(time.time() * 1000) % 10**9}"
 
     def post(path, body, headers=None):
         req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
@@ -509,7 +510,14 @@ def _():
     cookie = res.headers["set-cookie"].split(";")[0]
     _, token = post("/api/auth/tokens", {"name": "hub client"},
                     {"cookie": cookie, "x-csrf-token": me["csrfToken"]})
-    who = HfApi(endpoint=base, token=token["token"]).whoami()
+    return name, token["token"]
+
+
+@check("HfApi(token=a personal API token).whoami() names the member")
+def _():
+    base = _endpoint.rstrip("/")
+    name, token = new_member_with_token("hub")
+    who = HfApi(endpoint=base, token=token).whoami()
     eq(who["name"], name, "whoami()['name']")
     try:
         HfApi(endpoint=base, token="dp_not-a-token").whoami()
@@ -517,6 +525,86 @@ def _():
         eq(e.response.status_code, 401, "status of a wrong token")
     else:
         raise AssertionError("a wrong token was accepted")
+
+
+def raises_status(status: int, what: str, call):
+    try:
+        call()
+    except HfHubHTTPError as e:
+        eq(e.response.status_code, status, what)
+    else:
+        raise AssertionError(f"{what}: no error")
+
+
+@check("collections: create, get, add papers with notes, move, list by item, delete")
+def _():
+    base = _endpoint.rstrip("/")
+    name, token = new_member_with_token("col")
+    hub = HfApi(endpoint=base, token=token)
+    anon = HfApi(endpoint=base)
+    other = next(i for i in DAY_IDS if i != PAPER_ID)
+
+    made = hub.create_collection("Interop reading list", description="Papers to read first")
+    true(made.slug.startswith(f"{name}/interop-reading-list-"), f"slug {made.slug}")
+    tail = made.slug.rsplit("-", 1)[1]
+    true(len(tail) == 24 and all(c in "0123456789abcdef" for c in tail), f"24 hex digits: {tail}")
+    eq(made.title, "Interop reading list", "title")
+    eq(made.description, "Papers to read first", "description")
+    eq(made.owner["name"], name, "owner")
+    eq((made.private, made.items, made.upvotes, made.position), (False, [], 0, 0), "a new public collection")
+    eq(made.url, f"{base}/collections/{made.slug}", "url")
+    true(isinstance(made.last_updated, datetime), "last_updated parses")
+    eq(hub.create_collection("INTEROP reading list", exists_ok=True).slug, made.slug, "exists_ok finds it")
+    raises_status(409, "the same title again", lambda: hub.create_collection("Interop reading list"))
+    raises_status(403, "another namespace", lambda: hub.create_collection("x", namespace="someone-else"))
+
+    added = hub.add_collection_item(made.slug, PAPER_ID, item_type="paper", note="Read this first")
+    eq([i.item_id for i in added.items], [PAPER_ID], "the paper is in it")
+    first = added.items[0]
+    eq((first.item_type, first.position, first.note), ("paper", 0, "Read this first"), "the item")
+    true(len(first.item_object_id) == 24, f"item_object_id {first.item_object_id}")
+    added = hub.add_collection_item(made.slug, other, item_type="paper")
+    eq([i.item_id for i in added.items], [PAPER_ID, other], "in the order added")
+    eq(added.items[1].note, None, "no note")
+    eq([i.item_id for i in hub.add_collection_item(made.slug, PAPER_ID, item_type="paper", exists_ok=True).items],
+       [PAPER_ID, other], "exists_ok on an item")
+    raises_status(409, "a paper twice", lambda: hub.add_collection_item(made.slug, PAPER_ID, item_type="paper"))
+    raises_status(400, "a model", lambda: hub.add_collection_item(made.slug, "gpt2", item_type="model"))
+    raises_status(404, "an unknown paper", lambda: hub.add_collection_item(made.slug, "2501.99999", item_type="paper"))
+
+    got = hub.get_collection(made.slug)
+    eq([(i.item_id, i.position, i.note) for i in got.items],
+       [(PAPER_ID, 0, "Read this first"), (other, 1, None)], "get_collection")
+    hub.update_collection_item(made.slug, got.items[1].item_object_id, note="Then this", position=0)
+    got = hub.get_collection(made.slug)
+    eq([(i.item_id, i.position, i.note) for i in got.items],
+       [(other, 0, "Then this"), (PAPER_ID, 1, "Read this first")], "moved and noted")
+
+    changed = hub.update_collection_metadata(made.slug, title="Interop papers", private=True)
+    eq((changed.title, changed.private), ("Interop papers", True), "renamed, private")
+    true(changed.slug.startswith(f"{name}/interop-papers-") and changed.slug.endswith(tail), changed.slug)
+    eq(hub.get_collection(made.slug).title, "Interop papers", "the old slug still finds it")
+    raises_status(404, "a private collection to anybody else", lambda: anon.get_collection(changed.slug))
+
+    mine = [c.slug for c in hub.list_collections(item=f"papers/{PAPER_ID}")]
+    true(changed.slug in mine, "the owner lists their private collection")
+    true(changed.slug not in [c.slug for c in anon.list_collections(item=f"papers/{PAPER_ID}")],
+         "nobody else does")
+    hub.update_collection_metadata(changed.slug, private=False)
+    listed = [c for c in anon.list_collections(item=f"papers/{PAPER_ID}") if c.slug == changed.slug]
+    eq(len(listed), 1, "public again: listed for everyone")
+    eq([i.item_id for i in listed[0].items], [other, PAPER_ID], "with its papers")
+    eq([c.slug for c in anon.list_collections(owner=name, limit=5)], [changed.slug], "by owner")
+    eq(list(anon.list_collections(item=f"papers/{PAPER_ID}", owner="nobody-here")), [], "nothing")
+
+    hub.delete_collection_item(changed.slug, got.items[0].item_object_id)
+    eq([i.item_id for i in hub.get_collection(changed.slug).items], [PAPER_ID], "one paper removed")
+    hub.delete_collection_item(changed.slug, got.items[0].item_object_id, missing_ok=True)
+    raises_status(404, "a removed item", lambda: hub.delete_collection_item(changed.slug, got.items[0].item_object_id))
+    hub.delete_collection(changed.slug)
+    raises_status(404, "a deleted collection", lambda: hub.get_collection(changed.slug))
+    hub.delete_collection(changed.slug, missing_ok=True)
+    eq(list(anon.list_collections(owner=name)), [], "nothing left")
 
 
 passed, failed = RESULTS["passed"], RESULTS["failed"]

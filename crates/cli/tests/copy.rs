@@ -62,7 +62,46 @@ async fn instance() -> TestStore {
             .assert()
             .success();
     }
+    fill_collections(&*t.store).await;
     t
+}
+
+/// A member with a public and a private collection holding papers, so
+/// that copies carry the collection tables.
+async fn fill_collections(store: &dyn dailypapers_store::Store) {
+    use dailypapers_domain::CollectionTitle;
+    use dailypapers_store::collections::{NewCollection, NewItem};
+    let now = chrono::Utc::now();
+    let ada = dailypapers_store::testing::member(store, "ada").await;
+    let papers = store.changed_papers(0, 3).await.unwrap();
+    for (title, private) in [("Reading list", false), ("Private notes", true)] {
+        let c = store
+            .create_collection(&NewCollection {
+                owner_id: ada.id,
+                title: CollectionTitle::parse(title).unwrap(),
+                description: Some("Copied along".into()),
+                private,
+                theme: "green".into(),
+                now,
+                max_per_member: 10,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        for p in &papers {
+            store
+                .add_collection_item(&NewItem {
+                    collection_id: c.id.clone(),
+                    paper: p.paper.id.clone(),
+                    note: Some(format!("About {}", p.paper.id)),
+                    now,
+                    max_items: 10,
+                })
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -71,6 +110,11 @@ async fn cross_backend_sqlite_to_postgres_and_back_is_the_same_store() {
     let sums = checksum(&*original.store).await.unwrap();
     assert!(
         sums.iter().any(|s| s.table == "papers" && s.rows == 123),
+        "{sums:?}"
+    );
+    assert!(
+        sums.iter()
+            .any(|s| s.table == "collection_items" && s.rows == 6),
         "{sums:?}"
     );
 
@@ -243,7 +287,7 @@ async fn cross_backend_migrate_brings_each_store_up_to_date_and_lists_its_migrat
     let lines = migration_lines(&on_pg);
     assert_eq!(lines.len(), migration_files("postgres"), "{lines:?}");
     assert!(lines[0].starts_with("0001 schema"), "{lines:?}");
-    for name in ["community", "contributions"] {
+    for name in ["community", "collections", "contributions"] {
         assert!(lines.iter().any(|l| l.contains(name)), "{name}: {lines:?}");
     }
 

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod arxiv_id;
+pub mod collection;
 pub mod community;
 pub mod contribution;
 pub mod feed;
@@ -24,6 +25,7 @@ pub mod member;
 pub mod paper;
 
 pub use arxiv_id::{ArxivId, ArxivIdError};
+pub use collection::{CollectionError, CollectionTitle};
 pub use community::{CommentBody, CommentError, Engagement};
 pub use contribution::{ClaimStatus, ContributionError, OrganizationName};
 pub use feed::{FeedEntry, FeedSort, FeedTimeZone, Listing, Period, PeriodError, Submitter};

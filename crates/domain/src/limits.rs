@@ -30,6 +30,11 @@
 //! [`Cut`], and the record is kept. Sizes are counted in characters after
 //! white space is collapsed.
 //!
+//! What members write has limits too, refused with a 400 naming the field
+//! rather than cut: a collection's title ([`COLLECTION_TITLE_CHARS`]),
+//! description and note, the papers in a collection and the collections of
+//! a member.
+//!
 //! Whole inputs have limits too: a snapshot line is at most
 //! [`RECORD_LINE_BYTES`] (1 MiB; a longer line is skipped without being held
 //! and rejected), a JSON document or HTTP response read whole at most
@@ -77,6 +82,19 @@ pub const MEDIA_URLS: usize = 20;
 pub const IDENTIFIER_CHARS: usize = 300;
 /// Longest link, in characters; a longer one is dropped.
 pub const URL_CHARS: usize = 2_000;
+
+/// Longest collection title, in characters: a title is a line, not a
+/// paragraph (refused with a 400 naming `title`).
+pub const COLLECTION_TITLE_CHARS: usize = 150;
+/// Longest collection description, in characters (upstream's limit).
+pub const COLLECTION_DESCRIPTION_CHARS: usize = 150;
+/// Longest note on a paper in a collection, in characters (upstream's limit).
+pub const COLLECTION_NOTE_CHARS: usize = 500;
+/// Most papers in one collection: its page lists them all, so it stays a
+/// page of a few megabytes at the most.
+pub const COLLECTION_ITEMS: usize = 1_000;
+/// Most collections one member keeps: their list is one page.
+pub const COLLECTIONS_PER_MEMBER: usize = 500;
 
 /// Longest line of a snapshot (one record), in bytes, newline excluded.
 pub const RECORD_LINE_BYTES: usize = 1 << 20;

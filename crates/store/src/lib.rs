@@ -15,6 +15,7 @@
 
 pub mod batch;
 pub mod codec;
+pub mod collections;
 pub mod community;
 pub mod contributions;
 pub mod copy;
@@ -32,6 +33,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization, Paper};
 
+pub use collections::Collections;
 pub use community::Community;
 pub use contributions::Contributions;
 pub use error::StoreError;
@@ -218,8 +220,11 @@ pub struct PoolUse {
 /// - **Checkpoints read back what was written**, at once, in any process.
 /// - **Leases are exclusive.** [`Store::acquire_lease`] gives a named lease
 ///   to one holder at a time until it expires or is released.
+/// - **Collections** ([`Collections`], a supertrait) keep their own contract
+///   (see [`collections`]): positions a permutation, a paper once per
+///   collection, one title per owner.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Collections + Send + Sync + 'static {
     /// Merges a batch of listings into the store in one transaction.
     /// Records of the same paper within the batch are merged in order.
     async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError>;

@@ -39,6 +39,7 @@ use crate::{
     NewEmbedding, PaperChange, PoolUse, Store, StoreError, StoreUrl, StoredEmbedding,
 };
 
+mod collections;
 mod community;
 mod contributions;
 

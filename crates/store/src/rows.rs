@@ -272,6 +272,32 @@ pub const TABLES: &[Table] = &[
             int("added_at"),
         ],
     },
+    Table {
+        name: "collections",
+        columns: &[
+            text("id"),
+            int("owner_id"),
+            text("title"),
+            text("title_key"),
+            text("description"),
+            int("private"),
+            text("theme"),
+            int("position"),
+            int("created_at"),
+            int("updated_at"),
+        ],
+    },
+    Table {
+        name: "collection_items",
+        columns: &[
+            text("id"),
+            text("collection_id"),
+            text("paper_id"),
+            int("position"),
+            text("note"),
+            int("added_at"),
+        ],
+    },
 ];
 
 /// The table named `name`.

@@ -41,6 +41,7 @@ use crate::{
     NewEmbedding, PaperChange, PoolUse, Store, StoreError, StoredEmbedding,
 };
 
+mod collections;
 mod community;
 mod contributions;
 

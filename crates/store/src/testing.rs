@@ -158,3 +158,21 @@ async fn new_postgres_database() -> String {
 }
 
 static NEXT_DATABASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A member named `name` (`name@example.org`, no display name), made
+/// directly in the store, for tests that need someone to own things.
+pub async fn member(store: &dyn Store, name: &str) -> crate::community::Member {
+    use dailypapers_domain::{Email, Role, Username};
+    store
+        .community()
+        .create_member(&crate::community::NewMember {
+            username: Username::parse(name).expect("a valid test username"),
+            email: Email::parse(&format!("{name}@example.org")).expect("a valid test address"),
+            display_name: None,
+            password_hash: format!("$argon2id$test${name}"),
+            role: Role::Member,
+            now: chrono::Utc::now(),
+        })
+        .await
+        .expect("the test member is made")
+}

@@ -34,6 +34,10 @@
 //! | `GET /users/{username}`, `GET /api/users/{username}` | a member's page: verified papers, submissions, organisations, recent comments |
 //! | `GET /organizations`, `GET /organizations/{name}?page=`, `GET /api/organizations/{name}` | organisations: their papers and members |
 //! | `POST /api/organizations`, `POST /api/organizations/{name}/papers\|members`, `DELETE /api/organizations/{name}/papers/{id}`, `…/members/{username}` | admins make organisations, link papers, add members ([`api::organizations`]) |
+//! | `GET\|POST /api/collections` | collections (`owner=`, `item=papers/ID`, `sort=`, `limit=`, `p=`); a new one ([`api::collections`]) |
+//! | `GET\|PATCH\|DELETE /api/collections/{namespace}/{slug}` (forms: `POST`) | one collection |
+//! | `POST /api/collections/{namespace}/{slug}/items`, `PATCH\|DELETE …/items/{item_object_id}` (forms: `POST`) | its papers |
+//! | `GET /collections`, `GET /collections/{namespace}/{slug}` | the member's collections; one collection's page |
 //!
 //! Every HTML response carries the security headers of [`security_headers`]
 //! (a Content-Security-Policy without inline scripts, and the rest).
@@ -50,7 +54,7 @@ use axum::extract::State;
 use axum::handler::Handler;
 use axum::http::{Request, StatusCode};
 use axum::middleware;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 
 use std::sync::Arc;
 
@@ -145,6 +149,32 @@ pub fn router(state: AppState) -> Router {
             post(api::votes::comment_action)
                 .patch(api::votes::comment_action)
                 .delete(api::votes::comment_action),
+        )
+        .route(
+            "/api/collections",
+            get(api::collections::list).post(api::collections::create),
+        )
+        .route(
+            "/api/collections/{namespace}/{slug}",
+            get(api::collections::show)
+                .patch(api::collections::update)
+                .post(api::collections::update)
+                .delete(api::collections::delete),
+        )
+        .route(
+            "/api/collections/{namespace}/{slug}/items",
+            post(api::collections::add_item),
+        )
+        .route(
+            "/api/collections/{namespace}/{slug}/items/{item_object_id}",
+            patch(api::collections::update_item)
+                .post(api::collections::update_item)
+                .delete(api::collections::delete_item),
+        )
+        .route("/collections", get(pages::collections::mine))
+        .route(
+            "/collections/{namespace}/{slug}",
+            get(pages::collections::show),
         )
         .route("/search", get(pages::search::results))
         .route("/static/style.css", get(assets::style_css))

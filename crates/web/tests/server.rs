@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use common::*;
 use dailypapers_domain::{ArxivId, Listing, Organization};
+use dailypapers_store::collections as c;
 use dailypapers_store::{
     Counts, EmbeddingProgress, EmbeddingWork, FeedQuery, ImportOutcome, Lease, NewEmbedding,
     PaperChange, Store, StoreError, StoredEmbedding,
@@ -27,6 +28,67 @@ struct ProbedStore {
 
 fn broken(what: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} is not available in this test"))
+}
+
+/// Collections as the inner store keeps them.
+#[async_trait]
+impl dailypapers_store::Collections for ProbedStore {
+    async fn create_collection(
+        &self,
+        new: &c::NewCollection,
+    ) -> Result<Result<c::Collection, c::CreateRefusal>, StoreError> {
+        self.inner.create_collection(new).await
+    }
+    async fn collection(&self, id: &str) -> Result<Option<c::Collection>, StoreError> {
+        self.inner.collection(id).await
+    }
+    async fn collection_items(&self, id: &str) -> Result<Vec<c::CollectionItem>, StoreError> {
+        self.inner.collection_items(id).await
+    }
+    async fn change_collection(
+        &self,
+        id: &str,
+        change: &c::CollectionChange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Result<c::Collection, c::ChangeRefusal>, StoreError> {
+        self.inner.change_collection(id, change, now).await
+    }
+    async fn delete_collection(&self, id: &str) -> Result<bool, StoreError> {
+        self.inner.delete_collection(id).await
+    }
+    async fn add_collection_item(
+        &self,
+        new: &c::NewItem,
+    ) -> Result<Result<c::CollectionItem, c::AddRefusal>, StoreError> {
+        self.inner.add_collection_item(new).await
+    }
+    async fn change_collection_item(
+        &self,
+        collection: &str,
+        item: &str,
+        change: &c::ItemChange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<c::CollectionItem>, StoreError> {
+        self.inner
+            .change_collection_item(collection, item, change, now)
+            .await
+    }
+    async fn remove_collection_item(
+        &self,
+        collection: &str,
+        item: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .remove_collection_item(collection, item, now)
+            .await
+    }
+    async fn list_collections(
+        &self,
+        query: &c::CollectionQuery,
+    ) -> Result<Vec<(c::Collection, Vec<c::CollectionItem>)>, StoreError> {
+        self.inner.list_collections(query).await
+    }
 }
 
 #[async_trait]

@@ -186,6 +186,141 @@ async fn no_stored_payload_survives_into_the_html() {
     );
 }
 
+/// The inner HTML of every element that starts with `open` (up to `close`).
+fn inner<'a>(page: &'a str, open: &str, close: &str) -> Vec<&'a str> {
+    page.split(open)
+        .skip(1)
+        .map(|rest| rest.split(close).next().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_stored_payload_survives_in_collections() {
+    use dailypapers_domain::collection::parse_note;
+    use dailypapers_domain::limits::{COLLECTION_ITEMS, COLLECTIONS_PER_MEMBER};
+    use dailypapers_domain::{CollectionTitle, collection::parse_description};
+    use dailypapers_store::collections::{NewCollection, NewItem};
+    let app = app().await;
+    let now = chrono::Utc::now();
+    let paper: dailypapers_domain::ArxivId = PAPER.parse().unwrap();
+    let all = payloads();
+    let owner = dailypapers_store::testing::member(&*app.store, "collector").await;
+    let mut slugs = Vec::new();
+    for (i, payload) in all.iter().enumerate() {
+        // Each payload as a title (made unique), a description and a note,
+        // cut to their limits.
+        let cut = |n: usize| payload.chars().take(n).collect::<String>();
+        let title = CollectionTitle::parse(&format!("{i} {}", cut(140))).unwrap();
+        let c = app
+            .store
+            .create_collection(&NewCollection {
+                owner_id: owner.id,
+                title,
+                description: parse_description(&cut(150)).unwrap(),
+                private: false,
+                theme: "blue".into(),
+                now,
+                max_per_member: COLLECTIONS_PER_MEMBER,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        app.store
+            .add_collection_item(&NewItem {
+                collection_id: c.id.clone(),
+                paper: paper.clone(),
+                note: parse_note(&cut(500)).unwrap(),
+                now,
+                max_items: COLLECTION_ITEMS,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        slugs.push((c.slug(), usize::from(c.description.is_some())));
+    }
+    assert!(slugs.len() >= 70, "{}", slugs.len());
+    let check = |what: &str, parts: Vec<&str>, expected: usize| {
+        assert_eq!(parts.len(), expected, "{what}: every one is there");
+        for p in parts {
+            if let Some(tag) = active(p) {
+                panic!("{what} kept {tag}: {p}");
+            }
+            assert!(!p.contains('<'), "{what} is text only: {p}");
+        }
+    };
+    for (slug, described) in &slugs {
+        let page = app.get(&format!("/collections/{slug}")).await;
+        assert_eq!(page.status, 200, "{slug}");
+        check(
+            "a title",
+            inner(&page.body, r#"<h1 class="collection-title">"#, "</h1>"),
+            1,
+        );
+        check(
+            "a description",
+            inner(&page.body, r#"<p class="collection-description">"#, "</p>"),
+            *described,
+        );
+        check(
+            "a note",
+            inner(&page.body, r#"<p class="item-note">"#, "</p>"),
+            1,
+        );
+        check(
+            "the document title",
+            inner(&page.body, "<title>", "</title>"),
+            1,
+        );
+        let api = app.get(&format!("/api/collections/{slug}")).await.json();
+        let html = api["items"][0]["note"]["html"].as_str().unwrap();
+        assert!(active(html).is_none(), "{html}");
+        assert!(!html.replace("<br>", "").contains('<'), "{html}");
+    }
+    // The paper's page names the public collections it is in (the first
+    // twenty), and the owner's list names them all.
+    let page = app.get(&format!("/papers/{PAPER}")).await;
+    let links = inner(&page.body, r#"<ul class="collection-links">"#, "</ul>");
+    assert_eq!(links.len(), 1);
+    let titles = inner(links[0], r#"<a href="/collections/"#, "</a>")
+        .iter()
+        .map(|t| t.split_once("\">").unwrap().1)
+        .collect();
+    check("a title on the paper page", titles, 20);
+    let session = "session-of-the-collector";
+    app.store
+        .community()
+        .create_session(&dailypapers_store::community::NewSession {
+            token_hash: dailypapers_store::community::token_hash(session),
+            member_id: owner.id,
+            csrf_token: "csrf".into(),
+            now,
+            expires_at: now + chrono::TimeDelta::days(1),
+        })
+        .await
+        .unwrap();
+    let cookie = format!("dp_session={session}");
+    let mine = app.get_with("/collections", &[("cookie", &cookie)]).await;
+    check(
+        "a title in the list",
+        inner(&mine.body, r#"<a class="collection-link" href=""#, "</a>")
+            .iter()
+            .map(|t| t.split_once("\">").unwrap().1)
+            .collect(),
+        slugs.len(),
+    );
+    let described: usize = slugs.iter().map(|(_, d)| d).sum();
+    check(
+        "a description in the list",
+        inner(&mine.body, r#"<p class="collection-description">"#, "</p>"),
+        described,
+    );
+    assert!(
+        !page
+            .header("content-security-policy")
+            .contains("unsafe-inline")
+    );
+}
+
 /// The checker itself: it finds what the payloads would do unsanitised.
 #[test]
 fn the_checker_finds_active_markup() {

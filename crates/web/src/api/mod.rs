@@ -3,13 +3,15 @@
 //! `huggingface_hub` client reads (see [`hf_json`]); and our own
 //! `/api/search` and `/api/papers/{id}/similar`; accounts ([`account`]),
 //! upvotes and comments ([`votes`]), submissions ([`submissions`]),
-//! authorship claims ([`claims`]), organisations ([`organizations`]) and
-//! members' profiles ([`members`]), described in the OpenAPI document
+//! authorship claims ([`claims`]), organisations ([`organizations`]),
+//! members' profiles ([`members`]) and collections in the shapes of Hugging
+//! Face's collection API ([`collections`]), described in the OpenAPI document
 //! ([`openapi`]). Errors are
 //! `{"error": "…"}` with a 400 that names the parameter and the expected format.
 
 pub mod account;
 pub mod claims;
+pub mod collections;
 pub mod daily_papers;
 pub mod find;
 pub mod hf_json;

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, claims, members, organizations, submissions, votes};
+use super::{account, claims, collections, members, organizations, submissions, votes};
 
 /// Security schemes: a session cookie (with its CSRF header) or a Bearer token.
 struct Security;
@@ -78,6 +78,16 @@ impl Modify for Security {
         organizations::add_member,
         organizations::remove_member,
         members::show,
+        collections::list,
+        collections::create,
+        collections::show,
+        collections::update,
+        collections::update_by_form,
+        collections::delete,
+        collections::add_item,
+        collections::update_item,
+        collections::update_item_by_form,
+        collections::delete_item,
     ),
     modifiers(&Security)
 )]

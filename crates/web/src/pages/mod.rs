@@ -1,11 +1,12 @@
 //! The server-rendered HTML pages, one module each: the feed (a day, a week,
 //! a month), a paper, and search results; submitting a paper, the claims
-//! queue, members' and organisations' pages.
+//! queue, members' and organisations' pages, and collections.
 
 pub mod account;
 pub mod admin;
 pub mod authorship;
 pub mod claims;
+pub mod collections;
 pub mod feed;
 pub mod members;
 pub mod organizations;

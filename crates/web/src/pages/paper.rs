@@ -107,6 +107,7 @@ pub async fn show(
         item.verified = user;
     }
     page.authorship = super::authorship::Authorship::of(&listing.paper, &claims, &viewer, &here);
+    page.collections = super::collections::paper_panel(&state, &viewer, &id).await?;
     let cache = if viewer.member.is_some() {
         crate::cache::PERSONAL
     } else {
@@ -344,6 +345,7 @@ pub struct PaperPage<'a> {
     csrf: Option<String>,
     /// Verified authors and the claim form.
     authorship: super::authorship::Authorship,
+    collections: super::collections::PaperCollections,
 }
 
 impl<'a> PaperPage<'a> {
@@ -421,6 +423,7 @@ impl<'a> PaperPage<'a> {
             comment_count: String::new(),
             csrf: None,
             authorship: Default::default(),
+            collections: Default::default(),
             paper,
         }
     }

@@ -29,6 +29,9 @@ pub const ROUTES: &[&str] = &[
     "/users/nobody",
     "/api/users/nobody",
     "/submit",
+    "/api/collections?limit=1",
+    "/api/collections?item=papers/2511.22699",
+    "/collections",
     "/no/such/page",
     "/api/no/such/thing",
 ];
