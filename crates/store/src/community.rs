@@ -253,7 +253,8 @@ pub trait Community: Send + Sync {
     /// Clears the failures after a successful login.
     async fn clear_login_failures(&self, member_id: u64) -> Result<(), StoreError>;
 
-    /// Replaces the password and ends every session of the member.
+    /// Replaces the password and ends every session, API token and one-time
+    /// link of the member (whoever knew the old password may have made one).
     async fn set_password(&self, member_id: u64, password_hash: &str) -> Result<(), StoreError>;
 
     /// Gives a member a role; false when there is no such username.

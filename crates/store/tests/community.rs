@@ -244,11 +244,33 @@ async fn sessions_end_when_they_should(t: &TestStore) {
             .is_some()
     );
 
+    // A token and a reset link made with the old password end with it.
+    let c = store.community();
+    c.create_api_token(ada.id, "script", &token_hash("ada-api"), now())
+        .await
+        .unwrap();
+    c.create_member_token(
+        &token_hash("ada-link"),
+        ada.id,
+        LinkPurpose::ResetPassword,
+        now() + TimeDelta::hours(1),
+        now(),
+    )
+    .await
+    .unwrap();
     store
         .community()
         .set_password(ada.id, "$argon2id$new")
         .await
         .unwrap();
+    assert!(c.member_by_api_token(&token_hash("ada-api")).await.unwrap().is_none());
+    assert!(c.api_tokens(ada.id).await.unwrap().is_empty());
+    assert_eq!(
+        c.take_member_token(&token_hash("ada-link"), LinkPurpose::ResetPassword, now())
+            .await
+            .unwrap(),
+        None
+    );
     assert!(
         store
             .community()

@@ -328,10 +328,14 @@ impl Community for PostgresStore {
                 .bind(password_hash)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM sessions WHERE member_id = $1")
-                .bind(to_i64(member_id))
-                .execute(&mut *tx)
-                .await?;
+            // Whoever held the old password may have made a token or
+            // asked for a link: they end with it.
+            for table in ["sessions", "api_tokens", "member_tokens"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE member_id = $1"))
+                    .bind(to_i64(member_id))
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(())
         })

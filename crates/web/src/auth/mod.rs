@@ -8,7 +8,9 @@
 //!   [`AccountPolicy::lifetime`] in any case; logging in always makes a new
 //!   one, so a token planted before login is worthless after it.
 //! - **API tokens** (`Authorization: Bearer …`) for programs, made on the
-//!   settings page or by `POST /api/auth/tokens`, shown once, stored hashed.
+//!   settings page or by `POST /api/auth/tokens`, shown once, stored hashed;
+//!   revoked by their owner, and all at once by a password change or reset
+//!   or a ban.
 //! - **CSRF.** A state-changing request that a session cookie authenticates
 //!   must carry the session's CSRF token, in `X-CSRF-Token` or in the form
 //!   field `csrf_token`, else it is refused with 403 before its body is

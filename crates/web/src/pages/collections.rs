@@ -248,7 +248,12 @@ pub async fn paper_panel(
             limit: COLLECTIONS_PER_MEMBER as u64,
             ..CollectionQuery::default()
         };
-        let with_paper = holding(Some(me.id), COLLECTIONS_PER_MEMBER as u64);
+        // Only the member's own: others' public ones holding the paper must
+        // not push theirs past the limit.
+        let with_paper = CollectionQuery {
+            owner: Some(me.username.to_string()),
+            ..holding(Some(me.id), COLLECTIONS_PER_MEMBER as u64)
+        };
         let (mine, holds) = tokio::try_join!(
             state.store.list_collections(&own),
             state.store.list_collections(&with_paper),
