@@ -23,16 +23,7 @@ fn cookie_of(r: &Reply) -> String {
 }
 
 async fn signup(app: &TestApp, name: &str) -> Client {
-    let body = json!({"username": name, "email": format!("{name}@example.org"), "password": format!("{name} has a long passphrase")});
-    let r = app
-        .send(
-            "POST",
-            "/api/auth/signup",
-            &[("content-type", "application/json")],
-            &body.to_string(),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let r = sign_up(app, name).await;
     let j = r.json();
     Client {
         cookie: cookie_of(&r),

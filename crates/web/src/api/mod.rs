@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod daily_papers;
+pub mod doc;
 pub mod find;
 pub mod hf_json;
 pub mod openapi;
