@@ -50,6 +50,7 @@ import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -164,7 +165,8 @@ class Context:
         n = self._made
         self._made += 1
         if display_name is not None:
-            display_name = "".join(c for c in display_name if c.isprintable()).strip()[:100] or None
+            kept = "".join(c for c in display_name if unicodedata.category(c) != "Cc").strip()
+            display_name = kept[:100] or None
         source = f"127.{self._net}.{n // 200}.{n % 200 + 1}"
         return Member(f"xss{self.run}n{n}", display_name, source)
 
@@ -413,10 +415,14 @@ class Watch:
 SITE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
             "object-src 'none'; base-uri 'none'; form-action 'self'")
 CONTROL_CSP_PAYLOADS = ["<img src=x onerror=\"window.__xss='csp'\">", "<script>alert('csp')</script>"]
+# Unsanitised payloads that act without a reader, each caught in a frame of
+# its own (39 of the list with Debian's Chromium 156; the rest need a click,
+# are Markdown, or are refused by the browser itself).
+MIN_CAUGHT = 30
 # Every means of seeing, and the kind of sign each one gives.
 CHANNELS = {
     "alert": "alert", "confirm": "confirm", "prompt": "prompt", "print": "print",
-    "fetch": "fetch", "xhr": "xhr", "beacon": "beacon", "global marker": "marker",
+    "fetch": "fetch", "xhr": "xhr", "beacon": "beacon", "window.open": "window.open", "global marker": "marker",
     "leaving the page": "navigation", "a load of the marker path": "request",
     "a CSP violation event": "csp", "a CSP report in the console": "csp-console",
 }
@@ -463,8 +469,9 @@ def main():
                   f" means: {sorted(kinds)}")
             if missing:
                 raise AssertionError(f"the detector missed these means on the unsanitised page: {missing}")
-            if len(ran) < len(PAYLOADS) // 3:
-                raise AssertionError(f"only {len(ran)} of {len(PAYLOADS)} unsanitised payloads were caught: {ran}")
+            if len(ran) < MIN_CAUGHT:
+                raise AssertionError(f"only {len(ran)} of {len(PAYLOADS)} unsanitised payloads were caught"
+                                     f" (at least {MIN_CAUGHT} run on their own in Chromium): {ran}")
 
         if not run_check("the detector catches unsanitised payloads by every means (file:// page, no CSP)",
                          detector_catches_unsanitised_payloads):

@@ -9,6 +9,10 @@
 //! - `authors[].name`, `organization` and the submitter are objects read
 //!   with defaults, so unknown parts are left out rather than sent as null.
 //!
+//! Each shape derives its schema in the OpenAPI document from these
+//! definitions: a field left out when unknown is optional there and never
+//! null.
+//!
 //! Optional fields are absent when unknown. Authors without an upstream `_id`
 //! get a stable synthetic one (24 hex digits, a hash of the paper id and the
 //! author's position), as do submitters and organisations.
