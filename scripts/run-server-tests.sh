@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Server-level tests against a built `dailypapers` binary (this script builds nothing).
 #
-#   scripts/run-server-tests.sh [--only interop|browser] [BIN]
+#   scripts/run-server-tests.sh [--only interop|browser|security] [BIN]
 #
 # BIN defaults to $DAILYPAPERS_BIN, else target/release/dailypapers.
 # Steps: fresh temp data dir -> scripts/import-sample.sh (the data `make run`
@@ -10,6 +10,8 @@
 #   tests/interop/test_hf_client.py  (official huggingface_hub client, HF_ENDPOINT)
 #   tests/interop/test_metrics.py    (/metrics read by prometheus_client's parser)
 #   tests/e2e/test_browser.py        (Selenium + Debian chromium, DAILYPAPERS_URL)
+#   tests/e2e/test_xss_browser.py    (stored XSS: every payload stored, its pages loaded in chromium)
+#   tests/interop/test_openapi.py    (schemathesis on /api/openapi.json, as a member with a token)
 # with the .venv python (scripts/install-test-deps.sh makes it) -> stop the server
 # -> copy the store to a throw-away PostgreSQL (scripts/pg.sh), serve the copy,
 # and run test_hf_client.py against it again.
@@ -32,11 +34,11 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --only) ONLY="${2:-}"; shift 2 ;;
         --only=*) ONLY="${1#--only=}"; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) BIN_ARG="$1"; shift ;;
     esac
 done
-case "$ONLY" in ""|interop|browser) ;; *) echo "--only takes interop or browser, not '$ONLY'" >&2; exit 2 ;; esac
+case "$ONLY" in ""|interop|browser|security) ;; *) echo "--only takes interop, browser or security, not '$ONLY'" >&2; exit 2 ;; esac
 
 if [ -n "$BIN_ARG" ]; then
     case "$BIN_ARG" in /*) BIN="$BIN_ARG" ;; *) BIN="$ORIG_PWD/$BIN_ARG" ;; esac
@@ -274,6 +276,18 @@ if [ -z "$ONLY" ] || [ "$ONLY" = "interop" ]; then
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = "browser" ]; then
     run_py browser tests/e2e/test_browser.py DAILYPAPERS_URL="$URL"
+fi
+# Security, on the same server: every stored-XSS payload through the API and
+# its pages in chromium (the comments it makes are deleted after), then
+# schemathesis on every operation of the OpenAPI document (bounded by
+# SCHEMATHESIS_MAX_EXAMPLES and SCHEMATHESIS_DEADLINE; see the script).
+if [ -z "$ONLY" ] || [ "$ONLY" = "security" ]; then
+    for step in "xss tests/e2e/test_xss_browser.py" "openapi tests/interop/test_openapi.py"; do
+        started=$SECONDS
+        # shellcheck disable=SC2086  # two words: the summary's name and the script
+        run_py $step DAILYPAPERS_URL="$URL"
+        log "${step#* } took $((SECONDS - started)) s"
+    done
 fi
 
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then

@@ -27,7 +27,6 @@ import shutil
 import sys
 import time
 import tempfile
-import traceback
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -37,10 +36,14 @@ os.environ.setdefault("SE_AVOID_STATS", "true")
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+import chromium  # noqa: E402  (tests/e2e/chromium.py)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from checks import RESULTS, run_check  # noqa: E402  (tests/checks.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = (os.environ.get("DAILYPAPERS_URL") or "").rstrip("/")
@@ -48,8 +51,6 @@ if not BASE:
     sys.stderr.write("set DAILYPAPERS_URL to the server's base URL, e.g. http://127.0.0.1:8080\n")
     sys.exit(2)
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "target" / "screenshots")
-CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 WAIT = float(os.environ.get("E2E_WAIT_SECONDS", "15"))
 
 # --- expected data, from the recorded Hugging Face responses ------------------
@@ -76,25 +77,6 @@ def first_int(s: str):
     return int(m.group(0).replace(",", "")) if m else None
 
 
-# --- tiny check runner -------------------------------------------------------
-RESULTS = {"passed": 0, "failed": 0}
-
-
-def run_check(name, fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - report every failure, keep going
-        RESULTS["failed"] += 1
-        print(f"FAIL {name}: {type(e).__name__}: {str(e).strip()[:600]}")
-        for line in traceback.format_exc().strip().splitlines()[-4:]:
-            print(f"     {line}")
-        return False
-    RESULTS["passed"] += 1
-    print(f"PASS {name}")
-    sys.stdout.flush()
-    return True
-
-
 def eq(actual, expected, what):
     if actual != expected:
         raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}")
@@ -107,29 +89,7 @@ def true(cond, what):
 
 # --- browser -------------------------------------------------------------------
 def make_driver(profile_dir: str) -> webdriver.Chrome:
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--disable-extensions",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile_dir}",
-        "--window-size=1280,1000",
-        "--lang=en-US",
-    ):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=CHROMEDRIVER)
-    driver = webdriver.Chrome(service=service, options=opts)
+    driver = chromium.start(profile_dir, extra=("--hide-scrollbars", "--lang=en-US"), logs={"browser": "ALL"})
     driver.set_page_load_timeout(30)
     return driver
 

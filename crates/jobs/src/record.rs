@@ -8,7 +8,7 @@ use dailypapers_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// How a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Everything fetched was stored.
@@ -39,7 +39,7 @@ impl Outcome {
 }
 
 /// A run's tally (the counts of its import summary).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tally {
     pub read: u64,
     pub new: u64,
@@ -71,10 +71,12 @@ impl std::ops::AddAssign for Tally {
 }
 
 /// The last run of a job.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRecord {
+    #[schema(value_type = String, format = DateTime)]
     pub started_at: DateTime<Utc>,
+    #[schema(value_type = String, format = DateTime)]
     pub finished_at: DateTime<Utc>,
     pub outcome: Outcome,
     pub tally: Tally,

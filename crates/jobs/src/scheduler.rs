@@ -53,7 +53,7 @@ impl Default for SchedulerOptions {
 }
 
 /// A job as the status page shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobStatus {
     pub name: String,
@@ -62,6 +62,7 @@ pub struct JobStatus {
     pub schedule: String,
     pub last_run: Option<JobRecord>,
     /// When it is next due (now, if it never ran).
+    #[schema(value_type = String, format = DateTime)]
     pub next_run: DateTime<Utc>,
     /// Who runs it now, if someone does.
     pub running_on: Option<String>,

@@ -43,7 +43,8 @@ const EMBED_CLAIM: std::time::Duration = std::time::Duration::from_secs(300);
 const SNIPPET_CHARS: usize = 280;
 
 /// Which side of search answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Mode {
     Keyword,
     Semantic,
@@ -713,7 +714,7 @@ impl SearchEngine {
 }
 
 /// Where the indexes stand against the store.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct SearchStatus {
     /// Papers in the store.
     pub papers: u64,

@@ -21,7 +21,7 @@
 //! | `GET /metrics` | Prometheus metrics (requests, ingestion, jobs, indexes, cache, store) |
 //! | `GET /login`, `/signup`, `/forgot`, `/reset?token=`, `/verify?token=`, `/settings` | the account pages (their forms post to `/api/auth/…`) |
 //! | `GET /static/app.js` | the script that sends votes without a reload |
-//! | `GET /api/openapi.json` | the OpenAPI document of the API below |
+//! | `GET /api/openapi.json` | the OpenAPI document of every JSON route here |
 //! | `POST /api/auth/signup`, `/login`, `/logout`, `/password`, `/reset`, `/reset/complete`, `/verify/request`, `/verify` | accounts ([`api::account`]) |
 //! | `GET /api/auth/me` | the signed-in member and their CSRF token |
 //! | `GET /api/whoami-v2` | the token's member, as huggingface_hub's `whoami()` reads it |

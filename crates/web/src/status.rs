@@ -6,14 +6,16 @@
 use chrono::{DateTime, Utc};
 use dailypapers_jobs::JobStatus;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::{AppError, AppState};
 
 /// The whole status.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
     pub version: &'static str,
+    #[schema(value_type = String, format = DateTime)]
     pub now: DateTime<Utc>,
     pub store: StoreStatus,
     pub search: IndexStatus,
@@ -23,7 +25,7 @@ pub struct Status {
     pub schedule_enabled: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreStatus {
     /// Where it lives (no password).
@@ -34,7 +36,7 @@ pub struct StoreStatus {
     pub organizations: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IndexStatus {
     /// Papers the keyword index has not caught up with.

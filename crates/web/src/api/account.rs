@@ -55,10 +55,21 @@ pub struct Me {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignupBody {
+    /// 2 to 32 letters a-z, digits, `-` and `_`, starting with a letter or a digit.
+    #[schema(
+        min_length = 2,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_-]*$"
+    )]
     pub username: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// At least 8 characters, not one of the common passwords.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    /// Shown beside the username; at most 100 characters, no control characters.
     #[serde(default, alias = "display_name")]
+    #[schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub display_name: Option<String>,
 }
 
@@ -240,9 +251,16 @@ pub async fn login(
     Ok(with_cookie(answer(&input.body, "/", &me)?, cookie))
 }
 
+/// The answer to `POST /api/auth/logout`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedOut {
+    pub logged_out: bool,
+}
+
 /// `POST /api/auth/logout`: ends this session.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "accounts",
-    responses((status = 200), (status = 401), (status = 403)))]
+    responses((status = 200, body = LoggedOut), (status = 401), (status = 403)))]
 pub async fn logout(
     State(state): State<AppState>,
     input: Input<Empty>,
@@ -251,7 +269,7 @@ pub async fn logout(
     if let Some(Credential::Session { token_hash, .. }) = &input.viewer.credential {
         state.store.community().end_session(token_hash).await?;
     }
-    let res = answer(&input.body, "/", &serde_json::json!({ "loggedOut": true }))?;
+    let res = answer(&input.body, "/", &LoggedOut { logged_out: true })?;
     Ok(with_cookie(res, session_cookie(&state, None)))
 }
 
@@ -321,7 +339,12 @@ pub async fn whoami(viewer: Viewer) -> Result<Response, AppError> {
 
 #[derive(Deserialize, ToSchema)]
 pub struct TokenBody {
-    /// What the token is for ("laptop", "CI").
+    /// What the token is for ("laptop", "CI"): 1 to 100 characters, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: String,
 }
 
@@ -347,7 +370,7 @@ const TOKEN_NAME_CHARS: usize = 100;
 /// `POST /api/auth/tokens`: a personal API token for `Authorization: Bearer`.
 #[utoipa::path(post, path = "/api/auth/tokens", tag = "accounts",
     request_body(content = TokenBody, content_type = "application/json"),
-    responses((status = 200, body = NewToken), (status = 400), (status = 401), (status = 403)))]
+    responses((status = 200, body = NewToken), (status = 400), (status = 401), (status = 403), (status = 429)))]
 pub async fn create_token(
     State(state): State<AppState>,
     act: Act<TokenBody>,
@@ -408,10 +431,17 @@ pub async fn list_tokens(
     json(&body)
 }
 
+/// The answer to `DELETE /api/auth/tokens/{id}`.
+#[derive(Serialize, ToSchema)]
+pub struct Revoked {
+    /// The id of the token that no longer works.
+    pub revoked: u64,
+}
+
 /// `DELETE /api/auth/tokens/{id}` (or `POST …/{id}/revoke` from a form).
 #[utoipa::path(delete, path = "/api/auth/tokens/{id}", tag = "accounts",
     params(("id" = u64, Path, description = "the token's id")),
-    responses((status = 200), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = Revoked), (status = 401), (status = 403), (status = 404)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -429,11 +459,7 @@ pub async fn revoke_token(
     {
         return Err(AppError::not_found(format!("you have no token {id}")));
     }
-    answer(
-        &act.body,
-        "/settings",
-        &serde_json::json!({ "revoked": id }),
-    )
+    answer(&act.body, "/settings", &Revoked { revoked: id })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -442,6 +468,7 @@ pub struct PasswordBody {
     #[serde(alias = "current_password")]
     pub current_password: String,
     #[serde(alias = "new_password")]
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -449,7 +476,7 @@ pub struct PasswordBody {
 /// client gets a new one.
 #[utoipa::path(post, path = "/api/auth/password", tag = "accounts",
     request_body(content = PasswordBody, content_type = "application/json"),
-    responses((status = 200, body = Me), (status = 400), (status = 401), (status = 403)))]
+    responses((status = 200, body = Me), (status = 400), (status = 401), (status = 403), (status = 429)))]
 pub async fn change_password(
     State(state): State<AppState>,
     act: Act<PasswordBody>,
@@ -487,14 +514,22 @@ pub async fn change_password(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ResetRequestBody {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+}
+
+/// The answer to a request for a mailed link.
+#[derive(Serialize, ToSchema)]
+pub struct LinkSent {
+    /// What happens next (the same whether or not an account has the address).
+    pub sent: &'static str,
 }
 
 /// `POST /api/auth/reset`: mails a password-reset link if an account has
 /// this address (the answer is the same either way).
 #[utoipa::path(post, path = "/api/auth/reset", tag = "accounts",
     request_body(content = ResetRequestBody, content_type = "application/json"),
-    responses((status = 202), (status = 400), (status = 429)))]
+    responses((status = 202, body = LinkSent), (status = 400), (status = 429)))]
 pub async fn request_reset(
     State(state): State<AppState>,
     input: Input<ResetRequestBody>,
@@ -534,8 +569,9 @@ pub async fn request_reset(
             },
         );
     }
-    let value =
-        serde_json::json!({ "sent": "if an account has this address, a link is on its way" });
+    let value = LinkSent {
+        sent: "if an account has this address, a link is on its way",
+    };
     if input.body.form {
         return Ok(Redirect::to("/login?reset=sent").into_response());
     }
@@ -549,6 +585,7 @@ pub async fn request_reset(
 pub struct ResetBody {
     pub token: String,
     #[serde(alias = "new_password")]
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -601,7 +638,7 @@ pub async fn complete_reset(
 /// `POST /api/auth/verify/request`: mails the member a link that confirms
 /// their address.
 #[utoipa::path(post, path = "/api/auth/verify/request", tag = "accounts",
-    responses((status = 202), (status = 401), (status = 403), (status = 429)))]
+    responses((status = 202, body = VerificationSent), (status = 401), (status = 403), (status = 429)))]
 pub async fn request_verification(
     State(state): State<AppState>,
     act: Act<Empty>,
@@ -637,7 +674,7 @@ pub async fn request_verification(
     if act.body.form {
         return Ok(Redirect::to("/settings?verify=sent").into_response());
     }
-    let mut res = json(&serde_json::json!({ "sent": true }))?;
+    let mut res = json(&VerificationSent { sent: true })?;
     *res.status_mut() = StatusCode::ACCEPTED;
     Ok(res)
 }
@@ -647,10 +684,22 @@ pub struct VerifyBody {
     pub token: String,
 }
 
+/// The answer to `POST /api/auth/verify/request`.
+#[derive(Serialize, ToSchema)]
+pub struct VerificationSent {
+    pub sent: bool,
+}
+
+/// The answer to `POST /api/auth/verify`.
+#[derive(Serialize, ToSchema)]
+pub struct Verified {
+    pub verified: bool,
+}
+
 /// `POST /api/auth/verify`: confirms the address with the mailed token.
 #[utoipa::path(post, path = "/api/auth/verify", tag = "accounts",
     request_body(content = VerifyBody, content_type = "application/json"),
-    responses((status = 200), (status = 400)))]
+    responses((status = 200, body = Verified), (status = 400)))]
 pub async fn verify(
     State(state): State<AppState>,
     input: Input<VerifyBody>,
@@ -668,7 +717,7 @@ pub async fn verify(
     answer(
         &input.body,
         "/settings?verified=1",
-        &serde_json::json!({ "verified": true }),
+        &Verified { verified: true },
     )
 }
 

@@ -169,6 +169,21 @@ impl DailyRequest {
 }
 
 /// `GET /api/daily_papers`.
+#[utoipa::path(get, path = "/api/daily_papers", operation_id = "list_daily_papers", tag = "papers",
+    params(
+        ("p" = Option<u64>, Query, minimum = 0, maximum = 1000000, description = "The page, from 0."),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 100, description = "Papers per page (default: the server's page size)."),
+        ("date" = Option<String>, Query, format = Date, description = "One feed day, YYYY-MM-DD. At most one of date, week and month."),
+        ("week" = Option<String>, Query, pattern = "^[0-9]{4}-W[0-9]{2}$", description = "One ISO week, YYYY-Www."),
+        ("month" = Option<String>, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "One month, YYYY-MM."),
+        ("submitter" = Option<String>, Query, description = "Only the papers this user submitted."),
+        ("sort" = Option<super::doc::DailySort>, Query, description = "The order; without it, a day, week or month is ordered by upvotes and the whole feed newest first."),
+    ),
+    responses(
+        (status = 200, description = "One page of the feed.", body = Vec<HfDailyPaper>,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when a next page has papers."))),
+        (status = 400),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     LinkBase(base): LinkBase,

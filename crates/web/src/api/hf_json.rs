@@ -9,6 +9,10 @@
 //! - `authors[].name`, `organization` and the submitter are objects read
 //!   with defaults, so unknown parts are left out rather than sent as null.
 //!
+//! Each shape derives its schema in the OpenAPI document from these
+//! definitions: a field left out when unknown is optional there and never
+//! null.
+//!
 //! Optional fields are absent when unknown. Authors without an upstream `_id`
 //! get a stable synthetic one (24 hex digits, a hash of the paper id and the
 //! author's position), as do submitters and organisations.
@@ -16,11 +20,13 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use dailypapers_domain::{Author, FeedEntry, Listing, Organization, Paper, Submitter};
 use serde::{Serialize, Serializer};
+use utoipa::ToSchema;
 
 use crate::assets::{fnv1a64, fnv1a64_from};
 
 /// An instant as upstream writes it: `2025-12-01T00:38:17.269Z`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, ToSchema)]
+#[schema(value_type = String, format = DateTime, example = "2025-12-01T00:38:17.269Z")]
 pub struct Timestamp(pub DateTime<Utc>);
 
 impl Serialize for Timestamp {
@@ -41,7 +47,7 @@ pub fn synthetic_id(parts: &[&str]) -> String {
 }
 
 /// `paper.authors[]`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct HfAuthor<'a> {
     #[serde(rename = "_id")]
     pub id: String,
@@ -63,13 +69,14 @@ impl<'a> HfAuthor<'a> {
 }
 
 /// `organization`: `{_id, name, fullname, avatar}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct HfOrganization<'a> {
     #[serde(rename = "_id")]
     pub id: String,
     pub name: &'a str,
     pub fullname: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub avatar: Option<&'a str>,
 }
 
@@ -98,11 +105,12 @@ fn user_id(s: &Submitter) -> String {
 }
 
 /// `paper.submittedOnDailyBy`: `{_id, avatarUrl, isPro, fullname, user, type}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct HfDailySubmitter<'a> {
     #[serde(rename = "_id")]
     pub id: String,
     #[serde(rename = "avatarUrl", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub avatar_url: Option<&'a str>,
     #[serde(rename = "isPro")]
     pub is_pro: bool,
@@ -126,11 +134,12 @@ impl<'a> HfDailySubmitter<'a> {
 }
 
 /// The wrapper's `submittedBy`: `{_id, avatarUrl, fullname, name, type, isPro}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct HfSubmitter<'a> {
     #[serde(rename = "_id")]
     pub id: String,
     #[serde(rename = "avatarUrl", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub avatar_url: Option<&'a str>,
     pub fullname: &'a str,
     pub name: &'a str,
@@ -154,15 +163,18 @@ impl<'a> HfSubmitter<'a> {
 }
 
 /// The paper object: flat from `/api/papers/{id}`, or the wrapper's `paper`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct HfPaper<'a> {
     pub id: &'a str,
     pub authors: Vec<HfAuthor<'a>>,
     #[serde(rename = "publishedAt", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub published_at: Option<Timestamp>,
     #[serde(rename = "submittedOnDailyAt", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub submitted_on_daily_at: Option<Timestamp>,
     #[serde(rename = "submittedOnDailyBy", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub submitted_on_daily_by: Option<HfDailySubmitter<'a>>,
     pub title: &'a str,
     pub summary: &'a str,
@@ -170,18 +182,24 @@ pub struct HfPaper<'a> {
     /// none reported on it) plus this instance's members' votes.
     pub upvotes: u32,
     #[serde(rename = "discussionId", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub discussion_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub ai_summary: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub ai_keywords: &'a [String],
     #[serde(rename = "githubRepo", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub github_repo: Option<&'a str>,
     #[serde(rename = "githubStars", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub github_stars: Option<u32>,
     #[serde(rename = "projectPage", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub project_page: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub organization: Option<HfOrganization<'a>>,
 }
 
@@ -219,7 +237,7 @@ impl<'a> HfPaper<'a> {
 
 /// `/api/papers/{id}`: the paper object, flat, with `numComments` (which
 /// `HfApi.paper_info` reads there).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct HfFlatPaper<'a> {
     #[serde(flatten)]
     pub paper: HfPaper<'a>,
@@ -239,27 +257,32 @@ impl<'a> HfFlatPaper<'a> {
 }
 
 /// One element of `/api/daily_papers` and `/api/papers/search`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct HfDailyPaper<'a> {
     pub paper: HfPaper<'a>,
     /// When the listing was published: the listing's own date, else its
     /// submission; for a paper not on the feed, its arXiv publication.
     #[serde(rename = "publishedAt", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub published_at: Option<Timestamp>,
     pub title: &'a str,
     pub summary: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub thumbnail: Option<&'a str>,
     #[serde(rename = "numComments")]
     pub num_comments: u32,
     #[serde(rename = "submittedBy", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub submitted_by: Option<HfSubmitter<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub organization: Option<HfOrganization<'a>>,
     #[serde(
         rename = "submitterOrganization",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(nullable = false)]
     pub submitter_organization: Option<HfOrganization<'a>>,
     #[serde(rename = "isAuthorParticipating")]
     pub is_author_participating: bool,

@@ -13,6 +13,7 @@ pub mod account;
 pub mod claims;
 pub mod collections;
 pub mod daily_papers;
+pub mod doc;
 pub mod find;
 pub mod hf_json;
 pub mod members;

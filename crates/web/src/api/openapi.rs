@@ -13,7 +13,11 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::doc::{DailySort, SharedResponses};
 use super::{account, claims, collections, members, organizations, submissions, votes};
+use super::{daily_papers, find, papers, search, status};
+use dailypapers_search::Mode;
+use dailypapers_search::keyword::Sort;
 
 /// Security schemes: a session cookie (with its CSRF header) or a Bearer token.
 struct Security;
@@ -41,7 +45,7 @@ impl Modify for Security {
 #[openapi(
     info(
         title = "Daily Papers API",
-        description = "Accounts, upvotes and comments. State-changing requests authenticated by the session cookie carry X-CSRF-Token (from GET /api/auth/me); Bearer requests need none."
+        description = "The Daily Papers JSON API: the Hugging Face-compatible papers routes, search, the instance status, accounts, upvotes and comments. State-changing requests authenticated by the session cookie carry X-CSRF-Token (from GET /api/auth/me); Bearer requests need none."
     ),
     paths(
         account::signup,
@@ -88,8 +92,16 @@ impl Modify for Security {
         collections::update_item,
         collections::update_item_by_form,
         collections::delete_item,
+        daily_papers::list,
+        search::search,
+        papers::show,
+        papers::similar,
+        find::search,
+        find::status,
+        status::show,
     ),
-    modifiers(&Security)
+    components(schemas(DailySort, Mode, Sort)),
+    modifiers(&Security, &SharedResponses)
 )]
 pub struct ApiDoc;
 

@@ -12,8 +12,9 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::hf_json::HfPaper;
+use super::hf_json::{HfFlatPaper, HfPaper};
 use super::{int_param, json};
 use crate::pages::paper::id_from_path;
 use crate::{AppError, AppState};
@@ -26,13 +27,21 @@ pub struct SimilarParams {
     limit: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A neighbour and its cosine similarity to the paper.
+#[derive(Serialize, ToSchema)]
 struct Similar<'a> {
     paper: HfPaper<'a>,
     score: f32,
 }
 
 /// `GET /api/papers/{*id}` (and `{*id}/similar`).
+#[utoipa::path(get, path = "/api/papers/{id}", operation_id = "get_paper", tag = "papers",
+    params(("id" = String, Path, description = "An arXiv id in any form arXiv uses (2511.22699, 2511.22699v2, astro-ph/0601001) or an arXiv URL.", example = "2511.22699")),
+    responses(
+        (status = 200, description = "The paper, whether or not it is on the feed.", body = HfFlatPaper),
+        (status = 400),
+        (status = 404),
+    ))]
 pub async fn show(
     State(state): State<AppState>,
     raw: Result<Path<String>, PathRejection>,
@@ -52,9 +61,21 @@ pub async fn show(
         .listing(&id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("paper {id} not found")))?;
-    json(&super::hf_json::HfFlatPaper::of(&listing))
+    json(&HfFlatPaper::of(&listing))
 }
 
+/// `GET /api/papers/{id}/similar` (served by [`show`]).
+#[utoipa::path(get, path = "/api/papers/{id}/similar", operation_id = "similar_papers", tag = "search",
+    params(
+        ("id" = String, Path, description = "An arXiv id in any form arXiv uses, or an arXiv URL.", example = "2511.22699"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 50, description = "How many neighbours (default 10)."),
+    ),
+    responses(
+        (status = 200, description = "The papers nearest in meaning, nearest first (empty while the paper has no embedding).", body = Vec<Similar>),
+        (status = 400),
+        (status = 404),
+        (status = 503),
+    ))]
 async fn similar(
     state: &AppState,
     raw: &str,

@@ -41,6 +41,15 @@ pub struct SearchParams {
 }
 
 /// `GET /api/papers/search`.
+#[utoipa::path(get, path = "/api/papers/search", operation_id = "search_papers", tag = "papers",
+    params(
+        ("q" = Option<String>, Query, max_length = 250, description = "The query; without it, the newest listings of the feed."),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 120, description = "How many (default: the server's page size)."),
+    ),
+    responses(
+        (status = 200, description = "Papers matching the query, best first, as the wrappers of /api/daily_papers.", body = Vec<HfDailyPaper>),
+        (status = 400),
+    ))]
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,

@@ -7,6 +7,8 @@ use super::json;
 use crate::{AppError, AppState, status};
 
 /// `GET /api/status`.
+#[utoipa::path(get, path = "/api/status", operation_id = "status", tag = "operations",
+    responses((status = 200, description = "Jobs, index lag, store size, version.", body = status::Status)))]
 pub async fn show(State(state): State<AppState>) -> Result<Response, AppError> {
     json(&status::gather(&state).await?)
 }

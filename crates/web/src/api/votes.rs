@@ -153,7 +153,7 @@ pub async fn paper_action(
 /// `POST /api/papers/{id}/upvote`: casts the member's vote (once: a repeat
 /// changes nothing). `DELETE` withdraws it.
 #[utoipa::path(post, path = "/api/papers/{id}/upvote", tag = "community",
-    params(("id" = String, Path, description = "an arXiv id")),
+    params(("id" = String, Path, description = "an arXiv id", example = "2405.15032")),
     responses((status = 200, body = Upvotes), (status = 401), (status = 403), (status = 404)))]
 async fn upvote(
     state: &AppState,
@@ -183,7 +183,7 @@ async fn upvote(
 
 /// The documentation of `DELETE /api/papers/{id}/upvote` (served by [`paper_action`]).
 #[utoipa::path(delete, path = "/api/papers/{id}/upvote", tag = "community",
-    params(("id" = String, Path, description = "an arXiv id")),
+    params(("id" = String, Path, description = "an arXiv id", example = "2405.15032")),
     responses((status = 200, body = Upvotes), (status = 401), (status = 403), (status = 404)))]
 #[allow(dead_code)]
 fn withdraw_upvote() {}
@@ -191,14 +191,15 @@ fn withdraw_upvote() {}
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewCommentBody {
-    /// Markdown, at most 10,000 characters.
+    /// Markdown, at most 10,000 characters, not blank.
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub body: String,
     pub parent_id: Option<u64>,
 }
 
 /// `POST /api/papers/{id}/comments`: a comment or a reply.
 #[utoipa::path(post, path = "/api/papers/{id}/comments", tag = "community",
-    params(("id" = String, Path, description = "an arXiv id")),
+    params(("id" = String, Path, description = "an arXiv id", example = "2405.15032")),
     request_body(content = NewCommentBody, content_type = "application/json"),
     responses((status = 200, body = CommentJson), (status = 400), (status = 401), (status = 403), (status = 404), (status = 429)))]
 async fn add_comment(
@@ -245,8 +246,8 @@ async fn add_comment(
 
 /// `GET /api/papers/{id}/comments`: the paper's thread, oldest first.
 #[utoipa::path(get, path = "/api/papers/{id}/comments", tag = "community",
-    params(("id" = String, Path, description = "an arXiv id")),
-    responses((status = 200, body = Vec<CommentJson>), (status = 404)))]
+    params(("id" = String, Path, description = "an arXiv id", example = "2405.15032")),
+    responses((status = 200, body = Vec<CommentJson>), (status = 400), (status = 404)))]
 pub async fn comments(state: &AppState, raw: &str) -> Result<Response, AppError> {
     let id = id_from_path(raw)?;
     if state.store.listing(&id).await?.is_none() {
@@ -259,7 +260,8 @@ pub async fn comments(state: &AppState, raw: &str) -> Result<Response, AppError>
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct EditBody {
-    /// The new Markdown.
+    /// The new Markdown, at most 10,000 characters, not blank.
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub body: Option<String>,
 }
 
@@ -291,17 +293,30 @@ pub async fn comment_action(
         .ok_or_else(|| AppError::not_found(format!("comment {id} not found")))?;
     let own = comment.author_id == act.member.id;
     let now = Utc::now();
-    match (verb, method.clone()) {
-        ("edit", Method::PATCH | Method::POST) if own => {
+    // The address and the method first, then who may: a method a change
+    // does not take is not a question of whose comment it is.
+    let known = match verb {
+        "edit" => matches!(method, Method::PATCH | Method::POST),
+        "delete" => matches!(method, Method::DELETE | Method::POST),
+        "hide" | "unhide" => method == Method::POST,
+        _ => false,
+    };
+    if !known {
+        return Err(AppError::not_found(
+            "There is nothing to change at this address.",
+        ));
+    }
+    match verb {
+        "edit" if own => {
             let body = CommentBody::parse(act.body.value.body.as_deref().unwrap_or(""))?;
             community.edit_comment(id, &body, now).await?;
         }
-        ("delete", Method::DELETE | Method::POST) if own || act.member.is_admin() => {
+        "delete" if own || act.member.is_admin() => {
             community
                 .change_comment(id, CommentChange::Delete, now)
                 .await?;
         }
-        ("hide" | "unhide", Method::POST) if act.member.is_admin() => {
+        "hide" | "unhide" if act.member.is_admin() => {
             let change = if verb == "hide" {
                 CommentChange::Hide
             } else {
@@ -310,13 +325,13 @@ pub async fn comment_action(
             community.change_comment(id, change, now).await?;
             tracing::info!(admin = %act.member.username, comment = id, verb, "moderation");
         }
-        ("edit" | "delete" | "hide" | "unhide", _) => {
-            return Err(AppError::forbidden("this is not your comment"));
+        "hide" | "unhide" => {
+            return Err(AppError::forbidden(
+                "only an admin can hide or unhide a comment",
+            ));
         }
         _ => {
-            return Err(AppError::not_found(
-                "There is nothing to change at this address.",
-            ));
+            return Err(AppError::forbidden("this is not your comment"));
         }
     }
     let after = community.comment(id).await?.ok_or(AppError::Internal)?;

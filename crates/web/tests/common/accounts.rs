@@ -25,16 +25,7 @@ pub fn cookie_of(r: &Reply) -> String {
 
 /// Signs `name` up (address `name@example.org`) and answers their client.
 pub async fn signup(app: &TestApp, name: &str) -> Client {
-    let body = json!({"username": name, "email": format!("{name}@example.org"), "password": format!("{name} has a long passphrase")});
-    let r = app
-        .send(
-            "POST",
-            "/api/auth/signup",
-            &[("content-type", "application/json")],
-            &body.to_string(),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let r = super::sign_up(app, name).await;
     let j = r.json();
     Client {
         cookie: cookie_of(&r),

@@ -249,6 +249,26 @@ impl TestApp {
     }
 }
 
+/// Signs `name` up through the API (address `{name}@example.org`, password
+/// `{name} has a long passphrase`); the answer, checked to be a 200.
+pub async fn sign_up(app: &TestApp, name: &str) -> Reply {
+    let body = serde_json::json!({
+        "username": name,
+        "email": format!("{name}@example.org"),
+        "password": format!("{name} has a long passphrase"),
+    });
+    let r = app
+        .send(
+            "POST",
+            "/api/auth/signup",
+            &[("content-type", "application/json")],
+            &body.to_string(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r
+}
+
 /// How a text appears in HTML after escaping (numeric character references).
 pub fn escaped(s: &str) -> String {
     s.replace('&', "&#38;")
