@@ -2,7 +2,8 @@
 # Install everything the tests need: Debian's PostgreSQL (for the second
 # store backend; scripts/pg.sh runs throw-away clusters of it), Chromium and
 # ChromeDriver, wrk and curl, and a Python virtualenv (.venv/) holding the
-# official Hugging Face client, Selenium, and the Prometheus client (whose
+# official Hugging Face client, Selenium, schemathesis (which tests the
+# server against its OpenAPI document), and the Prometheus client (whose
 # parser reads /metrics).
 #
 # Idempotent: each step checks first and does nothing when already satisfied.
@@ -16,7 +17,8 @@ ROOT="$(pwd)"
 HF_HUB_VERSION="${HF_HUB_VERSION:-2.4.0}"
 SELENIUM_VERSION="${SELENIUM_VERSION:-4.50.0}"
 PROMETHEUS_CLIENT_VERSION="${PROMETHEUS_CLIENT_VERSION:-0.26.0}"
-PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}" "prometheus_client==${PROMETHEUS_CLIENT_VERSION}")
+SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
+PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}" "prometheus_client==${PROMETHEUS_CLIENT_VERSION}" "schemathesis==${SCHEMATHESIS_VERSION}")
 
 APT_PKGS=(chromium chromium-driver wrk curl postgresql)
 
