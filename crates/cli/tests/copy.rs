@@ -242,7 +242,7 @@ async fn cross_backend_migrate_brings_each_store_up_to_date_and_lists_its_migrat
         .success();
     let lines = migration_lines(&on_pg);
     assert_eq!(lines.len(), migration_files("postgres"), "{lines:?}");
-    assert!(lines.last().unwrap().contains("community"), "{lines:?}");
+    assert!(lines.last().unwrap().contains("trending"), "{lines:?}");
 
     // A database that does not answer: named, and a failure.
     let refused = dailypapers()

@@ -19,12 +19,15 @@ pub mod community;
 pub mod copy;
 mod error;
 pub mod merge;
+pub mod moderation;
+mod paged;
 pub mod postgres;
 pub mod retry;
 pub mod rows;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trending;
 mod url;
 
 use async_trait::async_trait;
@@ -33,8 +36,10 @@ use dailypapers_domain::{ArxivId, FeedSort, Listing, Organization, Paper};
 
 pub use community::Community;
 pub use error::StoreError;
+pub use moderation::Moderation;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use trending::Trending;
 pub use url::{DATABASE_FILE, StoreUrl};
 
 /// Opens (creating and migrating if needed) the store at `url`. Callers hold
@@ -216,8 +221,11 @@ pub struct PoolUse {
 /// - **Checkpoints read back what was written**, at once, in any process.
 /// - **Leases are exclusive.** [`Store::acquire_lease`] gives a named lease
 ///   to one holder at a time until it expires or is released.
+///
+/// Trending scores ([`Trending`]) and what moderation and the abuse limits
+/// read ([`Moderation`]) are part of every store, each with its contract.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Send + Sync + 'static + Trending + Moderation {
     /// Merges a batch of listings into the store in one transaction.
     /// Records of the same paper within the batch are merged in order.
     async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError>;

@@ -231,6 +231,15 @@ pub const TABLES: &[Table] = &[
         name: "rate_limits",
         columns: &[text("key"), int("window_start"), int("hits")],
     },
+    Table {
+        name: "trending",
+        columns: &[
+            text("paper_id"),
+            int("score"),
+            text("reason"),
+            int("computed_at"),
+        ],
+    },
 ];
 
 /// The table named `name`.
