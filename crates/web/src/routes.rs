@@ -29,6 +29,14 @@
 //! | `POST\|DELETE /api/papers/{id}/upvote` | cast or withdraw an upvote ([`api::votes`]) |
 //! | `GET\|POST /api/papers/{id}/comments` | a paper's comments; a new comment or reply |
 //! | `PATCH\|DELETE /api/comments/{id}` (forms: `POST …/edit`, `…/delete`), `POST /api/comments/{id}/hide\|unhide` | change a comment |
+//! | `GET /trending?page=` | the papers trending now, with why each is there (cached like the feed pages) |
+//! | `GET /admin?q=&page=` | admins: members found by name with ban buttons, hidden comments, links to the status and claims pages |
+//! | `GET /api/admin/members?q=&p=&limit=`, `POST /api/admin/members/{username}/ban\|unban` | admins: members, bans ([`api::admin`]) |
+//! | `GET /api/admin/comments/hidden?p=&limit=` | admins: the hidden comments with their text |
+//!
+//! Searches (`/search`, `/api/search` and `/api/papers/search` with a
+//! query, and `/api/papers/{id}/similar`) are limited per client address,
+//! and votes per member ([`crate::throttle`]).
 //!
 //! Every HTML response carries the security headers of [`security_headers`]
 //! (a Content-Security-Policy without inline scripts, and the rest).
@@ -82,6 +90,13 @@ pub fn router(state: AppState) -> Router {
     };
     // Feed pages: members get the shared page with their marks.
     let cached = |route, key| cached_as(route, key, true);
+    // Searches are counted per client address.
+    let searches = |route: MethodRouter<AppState>| {
+        route.route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::throttle::searches,
+        ))
+    };
     Router::new()
         .route("/", cached(get(pages::feed::front), pages::feed::front_key))
         .route(
@@ -99,6 +114,20 @@ pub fn router(state: AppState) -> Router {
                 api::daily_papers::cache_key,
                 false,
             ),
+        )
+        .route(
+            "/trending",
+            cached(get(pages::trending::page), pages::trending::key),
+        )
+        .route("/admin", get(pages::moderation::page))
+        .route("/api/admin/members", get(api::admin::members))
+        .route(
+            "/api/admin/members/{username}/{action}",
+            post(api::admin::member_action),
+        )
+        .route(
+            "/api/admin/comments/hidden",
+            get(api::admin::hidden_comments),
         )
         .route("/week", get(pages::feed::latest_week))
         .route("/month", get(pages::feed::latest_month))
@@ -141,17 +170,19 @@ pub fn router(state: AppState) -> Router {
                 .patch(api::votes::comment_action)
                 .delete(api::votes::comment_action),
         )
-        .route("/search", get(pages::search::results))
+        .route("/search", searches(get(pages::search::results)))
         .route("/static/style.css", get(assets::style_css))
         .route("/healthz", get(healthz))
-        .route("/api/papers/search", get(api::search::search))
-        .route("/api/search", get(api::find::search))
+        .route("/api/papers/search", searches(get(api::search::search)))
+        .route("/api/search", searches(get(api::find::search)))
         .route("/api/search/status", get(api::find::status))
         .route(
             "/api/papers/{*id}",
-            get(api::papers::show)
-                .post(api::votes::paper_action)
-                .delete(api::votes::paper_action),
+            searches(
+                get(api::papers::show)
+                    .post(api::votes::paper_action)
+                    .delete(api::votes::paper_action),
+            ),
         )
         .route("/api/status", get(api::status::show))
         .route("/admin/status", get(pages::admin::status_page))

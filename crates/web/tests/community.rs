@@ -6,67 +6,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-/// A signed-in client: its session cookie and CSRF token.
-struct Client {
-    cookie: String,
-    csrf: String,
-    id: u64,
-}
-
-fn cookie_of(r: &Reply) -> String {
-    let set = r.header("set-cookie");
-    assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
-        "{set}"
-    );
-    set.split(';').next().unwrap().to_string()
-}
-
-async fn signup(app: &TestApp, name: &str) -> Client {
-    let body = json!({"username": name, "email": format!("{name}@example.org"), "password": format!("{name} has a long passphrase")});
-    let r = app
-        .send(
-            "POST",
-            "/api/auth/signup",
-            &[("content-type", "application/json")],
-            &body.to_string(),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let j = r.json();
-    Client {
-        cookie: cookie_of(&r),
-        csrf: j["csrfToken"].as_str().unwrap().to_string(),
-        id: j["member"]["id"].as_u64().unwrap(),
-    }
-}
-
-impl Client {
-    fn headers(&self) -> Vec<(&str, &str)> {
-        vec![
-            ("cookie", self.cookie.as_str()),
-            ("x-csrf-token", self.csrf.as_str()),
-            ("content-type", "application/json"),
-        ]
-    }
-}
-
-/// A login attempt as JSON.
-async fn login(app: &TestApp, who: &str, password: &str) -> Reply {
-    let body = json!({"login": who, "password": password}).to_string();
-    app.send(
-        "POST",
-        "/api/auth/login",
-        &[("content-type", "application/json")],
-        &body,
-    )
-    .await
-}
-
-async fn act(app: &TestApp, c: &Client, method: &str, uri: &str, body: Value) -> Reply {
-    app.send(method, uri, &c.headers(), &body.to_string()).await
-}
-
 const PAPER: &str = "2511.22699";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,14 +214,16 @@ async fn every_state_changing_route_refuses_a_request_without_the_csrf_token() {
     let comment_id = comment["id"].as_u64().unwrap().to_string();
     let count_before = app.get(&format!("/api/papers/{PAPER}")).await.json()["upvotes"].clone();
     for (method, path, readable) in &routes {
-        let uri = path.replace(
-            "{id}",
-            if path.starts_with("/api/papers") {
-                PAPER
-            } else {
-                &comment_id
-            },
-        );
+        let uri = path
+            .replace(
+                "{id}",
+                if path.starts_with("/api/papers") {
+                    PAPER
+                } else {
+                    &comment_id
+                },
+            )
+            .replace("{username}", "ada");
         let body =
             json!({"body": "changed", "name": "t", "login": "ada", "password": "x"}).to_string();
         let json = ("content-type", "application/json");

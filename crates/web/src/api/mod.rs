@@ -2,11 +2,12 @@
 //! `/api/papers/search` and `/api/papers/{id}`, in the shapes the official
 //! `huggingface_hub` client reads (see [`hf_json`]); and our own
 //! `/api/search` and `/api/papers/{id}/similar`; accounts ([`account`]),
-//! upvotes and comments ([`votes`]), described in the OpenAPI document
-//! ([`openapi`]). Errors are
+//! upvotes and comments ([`votes`]), moderation ([`admin`]), described in
+//! the OpenAPI document ([`openapi`]). Errors are
 //! `{"error": "…"}` with a 400 that names the parameter and the expected format.
 
 pub mod account;
+pub mod admin;
 pub mod daily_papers;
 pub mod find;
 pub mod hf_json;

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{account, votes};
+use super::{account, admin, votes};
 
 /// Security schemes: a session cookie (with its CSRF header) or a Bearer token.
 struct Security;
@@ -65,6 +65,10 @@ impl Modify for Security {
         votes::delete_comment,
         votes::hide_comment,
         votes::unhide_comment,
+        admin::members,
+        admin::ban_member,
+        admin::unban_member,
+        admin::hidden_comments,
     ),
     modifiers(&Security)
 )]

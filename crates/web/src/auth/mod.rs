@@ -70,7 +70,8 @@ pub struct Limit {
 
 /// Per-action rate limits, counted in the store (so shared by every server
 /// on PostgreSQL) under a key naming the action and the client address or
-/// the member.
+/// the member. Votes and searches are counted in memory and shared in
+/// batches ([`crate::throttle`]). A limit of 0 hits is off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
     /// Sign-ups per client address.
@@ -84,6 +85,10 @@ pub struct RateLimits {
     pub mail: Limit,
     /// API tokens made per member.
     pub tokens: Limit,
+    /// Upvotes cast or withdrawn per member.
+    pub vote: Limit,
+    /// Searches (and similar-paper lookups) per client address.
+    pub search: Limit,
 }
 
 impl Default for RateLimits {
@@ -108,18 +113,29 @@ impl Default for RateLimits {
                 hits: 20,
                 per: hour,
             },
+            vote: Limit {
+                hits: 60,
+                per: minute,
+            },
+            search: Limit {
+                hits: 300,
+                per: minute,
+            },
         }
     }
 }
 
 /// Counts one `action` by `who` against `limit`: 429 with `Retry-After`
-/// once the window's hits are spent.
+/// once the window's hits are spent (never, for a limit of 0).
 pub async fn limit(
     state: &AppState,
     action: &str,
     who: &str,
     limit: Limit,
 ) -> Result<(), AppError> {
+    if limit.hits == 0 {
+        return Ok(());
+    }
     let key = format!("{action}:{who}");
     match state
         .store

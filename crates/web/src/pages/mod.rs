@@ -1,11 +1,14 @@
 //! The server-rendered HTML pages, one module each: the feed (a day, a week,
-//! a month), a paper, and search results.
+//! a month), trending papers, a paper, search results, the accounts, and
+//! the admin's pages (moderation, status).
 
 pub mod account;
 pub mod admin;
 pub mod feed;
+pub mod moderation;
 pub mod paper;
 pub mod search;
+pub mod trending;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
