@@ -95,7 +95,8 @@ q="/api/search?q=image+generation+with+diffusion+transformers"
 declare -A public
 for n in 1 3; do
     c="$work/cluster-$n"
-    public[$n]=$(DAILYPAPERS_LOG=warn DAILYPAPERS_SCHEDULE=false scripts/cluster.sh start "$c" "$n" "$bin")
+    # wrk searches from one address: the per-address search limit is off.
+    public[$n]=$(DAILYPAPERS_LOG=warn DAILYPAPERS_SCHEDULE=false DAILYPAPERS_SEARCHES_PER_MINUTE=0 scripts/cluster.sh start "$c" "$n" "$bin")
     # Each cluster has a database of its own: fill it, and wait for every server.
     DAILYPAPERS_DATABASE_URL=$(cat "$c/url") scripts/import-sample.sh "$bin" "$c-cli" >/dev/null
     for i in $(seq "$n"); do wait_ready "http://127.0.0.1:$(cat "$c/s$i.port")"; done

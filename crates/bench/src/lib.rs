@@ -15,8 +15,9 @@
 //!   [`relevance`] (the metrics per search mode), [`embed`] (abstracts/s and
 //!   agreement with the f32 reference) and [`search`] (latencies, recall and
 //!   memory of keyword, vector and hybrid search), [`votes`] (upvotes
-//!   per second over HTTP against running servers, and exact counts after)
-//!   and [`logins`] (a login storm, and the front page's latency meanwhile).
+//!   per second over HTTP against running servers, and exact counts after),
+//!   [`logins`] (a login storm, and the front page's latency meanwhile) and
+//!   [`trending`] (a refresh of the trending scores of 100,000 papers).
 //!
 //! Errors: [`eval`] is a library like any other and returns its own
 //! `thiserror` enum, [`eval::EvalError`]. The benchmarks themselves return
@@ -32,4 +33,5 @@ pub mod logins;
 pub mod measure;
 pub mod relevance;
 pub mod search;
+pub mod trending;
 pub mod votes;

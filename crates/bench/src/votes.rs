@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use dailypapers_domain::{ArxivId, Email, Role, Username};
-use dailypapers_store::community::{NewMember, token_hash};
+use dailypapers_store::community::{Member, NewMember, token_hash};
 use dailypapers_store::{FeedQuery, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -53,22 +53,28 @@ struct Pair {
     steps: Vec<Step>,
 }
 
+/// A member named `name` made in the store, with a password hash no
+/// password matches (the benchmarks do not log in).
+pub(crate) async fn bench_member(store: &dyn Store, name: &str) -> Result<Member> {
+    Ok(store
+        .community()
+        .create_member(&NewMember {
+            username: Username::parse(name)?,
+            email: Email::parse(&format!("{name}@bench.invalid"))?,
+            display_name: None,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm90IGEgcmVhbCBoYXNo".into(),
+            role: Role::Member,
+            now: Utc::now(),
+        })
+        .await?)
+}
+
 /// The members' API tokens, made in the store.
 async fn members(store: &dyn Store, n: usize, run: &str) -> Result<Vec<String>> {
     let community = store.community();
     let mut tokens = Vec::with_capacity(n);
     for i in 0..n {
-        let name = format!("v{run}-{i}");
-        let member = community
-            .create_member(&NewMember {
-                username: Username::parse(&name)?,
-                email: Email::parse(&format!("{name}@bench.invalid"))?,
-                display_name: None,
-                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2g$bm90IGEgcmVhbCBoYXNo".into(),
-                role: Role::Member,
-                now: Utc::now(),
-            })
-            .await?;
+        let member = bench_member(store, &format!("v{run}-{i}")).await?;
         let token = format!("dp_bench_{run}_{i}_{:016x}", rand::random::<u64>());
         community
             .create_api_token(member.id, "bench", &token_hash(&token), Utc::now())

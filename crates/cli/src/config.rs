@@ -27,6 +27,8 @@ pub struct Config {
     pub store: StoreConfig,
     pub jobs: JobsConfig,
     pub community: CommunityConfig,
+    pub trending: TrendingConfig,
+    pub limits: LimitsConfig,
     /// The scheduled jobs (`[[schedule]]` entries); unset, [`default_schedule`].
     pub schedule: Option<Vec<ScheduleEntry>>,
 }
@@ -50,6 +52,80 @@ impl Default for JobsConfig {
             lease_secs: 300.0,
             tick_secs: 5.0,
         }
+    }
+}
+
+/// When `serve` computes the trending scores again.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrendingConfig {
+    /// Seconds between two refreshes of every score (they decay with time).
+    pub refresh_secs: f64,
+    /// Seconds after a vote or comment before the scores follow it (what
+    /// comes in meanwhile goes into the same refresh).
+    pub after_votes_secs: f64,
+}
+
+impl Default for TrendingConfig {
+    fn default() -> Self {
+        TrendingConfig {
+            refresh_secs: 300.0,
+            after_votes_secs: 10.0,
+        }
+    }
+}
+
+impl TrendingConfig {
+    /// The refresher's timings, validated.
+    pub fn options(&self) -> Result<dailypapers_jobs::TrendingOptions> {
+        let secs = |name: &str, v: f64| {
+            Duration::try_from_secs_f64(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .with_context(|| {
+                    format!("trending.{name} must be a positive number of seconds, not {v}")
+                })
+        };
+        Ok(dailypapers_jobs::TrendingOptions {
+            every: secs("refresh_secs", self.refresh_secs)?,
+            after_votes: secs("after_votes_secs", self.after_votes_secs)?,
+            ..Default::default()
+        })
+    }
+}
+
+/// Rate limits on votes and searches (0 turns one off).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Upvotes cast or withdrawn per member per minute.
+    pub votes_per_minute: u32,
+    /// Searches and similar-paper lookups per client address per minute.
+    pub searches_per_minute: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let limits = dailypapers_web::auth::RateLimits::default();
+        LimitsConfig {
+            votes_per_minute: limits.vote.hits,
+            searches_per_minute: limits.search.hits,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// The web crate's limits with these applied.
+    pub fn apply(&self, limits: &mut dailypapers_web::auth::RateLimits) {
+        let minute = Duration::from_secs(60);
+        limits.vote = dailypapers_web::auth::Limit {
+            hits: self.votes_per_minute,
+            per: minute,
+        };
+        limits.search = dailypapers_web::auth::Limit {
+            hits: self.searches_per_minute,
+            per: minute,
+        };
     }
 }
 
@@ -199,6 +275,8 @@ impl Default for Config {
             store: StoreConfig::default(),
             jobs: JobsConfig::default(),
             community: CommunityConfig::default(),
+            trending: TrendingConfig::default(),
+            limits: LimitsConfig::default(),
             schedule: None,
         }
     }
@@ -358,6 +436,26 @@ impl Config {
                 format!("DAILYPAPERS_SUBMIT_PER_DAY={v:?} is not a whole number")
             })?;
         }
+        if let Some(v) = var("DAILYPAPERS_TRENDING_REFRESH_SECS") {
+            self.trending.refresh_secs = v.parse().with_context(|| {
+                format!("DAILYPAPERS_TRENDING_REFRESH_SECS={v:?} is not a number")
+            })?;
+        }
+        if let Some(v) = var("DAILYPAPERS_TRENDING_AFTER_VOTES_SECS") {
+            self.trending.after_votes_secs = v.parse().with_context(|| {
+                format!("DAILYPAPERS_TRENDING_AFTER_VOTES_SECS={v:?} is not a number")
+            })?;
+        }
+        if let Some(v) = var("DAILYPAPERS_VOTES_PER_MINUTE") {
+            self.limits.votes_per_minute = v.parse().with_context(|| {
+                format!("DAILYPAPERS_VOTES_PER_MINUTE={v:?} is not a whole number")
+            })?;
+        }
+        if let Some(v) = var("DAILYPAPERS_SEARCHES_PER_MINUTE") {
+            self.limits.searches_per_minute = v.parse().with_context(|| {
+                format!("DAILYPAPERS_SEARCHES_PER_MINUTE={v:?} is not a whole number")
+            })?;
+        }
         if let Some(v) = var("DAILYPAPERS_ARXIV_INTERVAL_SECS") {
             self.sources.arxiv_interval_secs = v.parse().with_context(|| {
                 format!("DAILYPAPERS_ARXIV_INTERVAL_SECS={v:?} is not a number")
@@ -368,6 +466,7 @@ impl Config {
         self.server.public_url()?;
         self.server.trusted_proxies()?;
         self.server.timeouts()?;
+        self.trending.options()?;
         Ok(())
     }
 
@@ -471,6 +570,10 @@ mod tests {
             d.community.submit_window_days
         );
         assert_eq!(c.community.submit_per_day, d.community.submit_per_day);
+        assert_eq!(c.trending.refresh_secs, d.trending.refresh_secs);
+        assert_eq!(c.trending.after_votes_secs, d.trending.after_votes_secs);
+        assert_eq!(c.limits.votes_per_minute, d.limits.votes_per_minute);
+        assert_eq!(c.limits.searches_per_minute, d.limits.searches_per_minute);
         // The commented settings are valid too.
         let uncommented: String = text
             .lines()
@@ -565,6 +668,47 @@ mod tests {
             format!("{e:#}").contains("DAILYPAPERS_SUBMIT_PER_DAY"),
             "{e:#}"
         );
+    }
+
+    #[test]
+    fn trending_and_limits_come_from_the_environment_and_are_checked() {
+        let mut c = Config::default();
+        c.apply_env(|k| match k {
+            "DAILYPAPERS_TRENDING_REFRESH_SECS" => Some("60".into()),
+            "DAILYPAPERS_VOTES_PER_MINUTE" => Some("0".into()),
+            "DAILYPAPERS_SEARCHES_PER_MINUTE" => Some("20".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.trending.options().unwrap().every, Duration::from_secs(60));
+        let mut limits = dailypapers_web::auth::RateLimits::default();
+        c.limits.apply(&mut limits);
+        assert_eq!(limits.vote.hits, 0, "0 turns the vote limit off");
+        assert_eq!(limits.search.hits, 20);
+        assert_eq!(limits.search.per, Duration::from_secs(60));
+        for (name, value, says) in [
+            (
+                "DAILYPAPERS_TRENDING_REFRESH_SECS",
+                "0",
+                "trending.refresh_secs",
+            ),
+            (
+                "DAILYPAPERS_TRENDING_AFTER_VOTES_SECS",
+                "-1",
+                "trending.after_votes_secs",
+            ),
+            (
+                "DAILYPAPERS_VOTES_PER_MINUTE",
+                "ten",
+                "DAILYPAPERS_VOTES_PER_MINUTE",
+            ),
+        ] {
+            let mut c = Config::default();
+            let e = c
+                .apply_env(|k| (k == name).then(|| value.to_string()))
+                .unwrap_err();
+            assert!(format!("{e:#}").contains(says), "{name}: {e:#}");
+        }
     }
 
     #[test]

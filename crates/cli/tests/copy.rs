@@ -287,7 +287,7 @@ async fn cross_backend_migrate_brings_each_store_up_to_date_and_lists_its_migrat
     let lines = migration_lines(&on_pg);
     assert_eq!(lines.len(), migration_files("postgres"), "{lines:?}");
     assert!(lines[0].starts_with("0001 schema"), "{lines:?}");
-    for name in ["community", "collections", "contributions"] {
+    for name in ["community", "collections", "contributions", "trending"] {
         assert!(lines.iter().any(|l| l.contains(name)), "{name}: {lines:?}");
     }
 

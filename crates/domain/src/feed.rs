@@ -33,6 +33,24 @@ pub struct FeedEntry {
 }
 
 impl FeedEntry {
+    /// An entry for `paper_id` submitted at `at` onto `feed_day`, with
+    /// nothing else known (no submitter, no comments, no organisation).
+    pub fn submitted(paper_id: ArxivId, at: DateTime<Utc>, feed_day: NaiveDate) -> Self {
+        FeedEntry {
+            paper_id,
+            feed_day,
+            submitted_at: Some(at),
+            submitted_by: None,
+            listed_at: at,
+            thumbnail: None,
+            num_comments: 0,
+            organization: None,
+            submitter_organization: None,
+            is_author_participating: false,
+            media_urls: Vec::new(),
+        }
+    }
+
     /// The time that orders listings with equal upvotes: the submission,
     /// else the listing's publication.
     pub fn submission_time(&self) -> DateTime<Utc> {
@@ -124,6 +142,9 @@ pub enum FeedSort {
     Newest,
     /// Most recently published listing first (upstream `sort=publishedAt`).
     Published,
+    /// Highest stored trending score first (see [`crate::trending`]), then
+    /// as [`FeedSort::Upvotes`] for papers that are not trending.
+    Trending,
 }
 
 /// The member who put a paper on the feed.

@@ -1,7 +1,7 @@
 //! The Daily Papers domain: what a paper, an arXiv id, an organisation and a
-//! feed entry are, how feed periods (day, ISO week, month) are computed, and
-//! what members and their comments are, and what they contribute (submissions,
-//! authorship claims, organisations).
+//! feed entry are, how feed periods (day, ISO week, month) are computed,
+//! what members and their comments are, what they contribute (submissions,
+//! authorship claims, organisations), and how trending papers are ranked.
 //!
 //! Every field has a size limit, documented and applied in [`limits`].
 //!
@@ -23,6 +23,7 @@ pub mod feed;
 pub mod limits;
 pub mod member;
 pub mod paper;
+pub mod trending;
 
 pub use arxiv_id::{ArxivId, ArxivIdError};
 pub use collection::{CollectionError, CollectionTitle};

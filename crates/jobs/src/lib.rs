@@ -8,14 +8,18 @@
 //!   `dailypapers_ingest::run`);
 //! - [`scheduler`]: the loop that runs due jobs, each under a store lease so
 //!   that two processes on one store never run the same job at once, and a
-//!   job whose process died is taken over once its lease expires.
+//!   job whose process died is taken over once its lease expires;
+//! - [`trending`]: the trending scores, refreshed periodically and soon
+//!   after votes, by one server at a time under a store lease.
 
 pub mod record;
 pub mod schedule;
 pub mod scheduler;
 pub mod task;
+pub mod trending;
 
 pub use record::{JobRecord, Outcome, Tally};
 pub use schedule::When;
 pub use scheduler::{Job, JobStatus, Scheduler, SchedulerOptions};
 pub use task::{IngestTask, Task};
+pub use trending::{TrendingOptions, TrendingRefresher};

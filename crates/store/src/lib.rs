@@ -21,12 +21,15 @@ pub mod contributions;
 pub mod copy;
 mod error;
 pub mod merge;
+pub mod moderation;
+mod paged;
 pub mod postgres;
 pub mod retry;
 pub mod rows;
 pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trending;
 mod url;
 
 use async_trait::async_trait;
@@ -37,8 +40,10 @@ pub use collections::Collections;
 pub use community::Community;
 pub use contributions::Contributions;
 pub use error::StoreError;
+pub use moderation::Moderation;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use trending::Trending;
 pub use url::{DATABASE_FILE, StoreUrl};
 
 /// Opens (creating and migrating if needed) the store at `url`. Callers hold
@@ -223,8 +228,11 @@ pub struct PoolUse {
 /// - **Collections** ([`Collections`], a supertrait) keep their own contract
 ///   (see [`collections`]): positions a permutation, a paper once per
 ///   collection, one title per owner.
+///
+/// Trending scores ([`Trending`]) and what moderation and the abuse limits
+/// read ([`Moderation`]) are part of every store, each with its contract.
 #[async_trait]
-pub trait Store: Collections + Send + Sync + 'static {
+pub trait Store: Collections + Trending + Moderation + Send + Sync + 'static {
     /// Merges a batch of listings into the store in one transaction.
     /// Records of the same paper within the batch are merged in order.
     async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError>;

@@ -42,6 +42,8 @@ use crate::{
 mod collections;
 mod community;
 mod contributions;
+mod moderation;
+mod trending;
 
 /// The most connections one process opens.
 const MAX_CONNECTIONS: u32 = 16;
@@ -408,6 +410,8 @@ impl Store for PostgresStore {
             FeedSort::Upvotes => " ORDER BY p.upvotes + coalesce(c.upvotes, 0) DESC, l.submitted_at ASC, l.paper_id ASC",
             FeedSort::Newest => " ORDER BY l.submitted_at DESC, l.paper_id ASC",
             FeedSort::Published => " ORDER BY l.listed_at DESC, l.paper_id ASC",
+            FeedSort::Trending => " ORDER BY coalesce((SELECT t.score FROM trending t WHERE t.paper_id = l.paper_id), 0) DESC, \
+                 p.upvotes + coalesce(c.upvotes, 0) DESC, l.submitted_at ASC, l.paper_id ASC",
         });
         q.push(" LIMIT ")
             .push_bind(to_i64(query.limit))

@@ -298,6 +298,15 @@ pub const TABLES: &[Table] = &[
             int("added_at"),
         ],
     },
+    Table {
+        name: "trending",
+        columns: &[
+            text("paper_id"),
+            int("score"),
+            text("reason"),
+            int("computed_at"),
+        ],
+    },
 ];
 
 /// The table named `name`.

@@ -44,6 +44,8 @@ use crate::{
 mod collections;
 mod community;
 mod contributions;
+mod moderation;
+mod trending;
 
 pub use crate::url::DATABASE_FILE;
 
@@ -407,6 +409,8 @@ impl Store for SqliteStore {
             FeedSort::Upvotes => " ORDER BY p.upvotes + coalesce(c.upvotes, 0) DESC, l.submitted_at ASC, l.paper_id ASC",
             FeedSort::Newest => " ORDER BY l.submitted_at DESC, l.paper_id ASC",
             FeedSort::Published => " ORDER BY l.listed_at DESC, l.paper_id ASC",
+            FeedSort::Trending => " ORDER BY coalesce((SELECT t.score FROM trending t WHERE t.paper_id = l.paper_id), 0) DESC, \
+                 p.upvotes + coalesce(c.upvotes, 0) DESC, l.submitted_at ASC, l.paper_id ASC",
         });
         q.push(" LIMIT ")
             .push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX))

@@ -83,6 +83,22 @@ impl TestStore {
     }
 }
 
+/// Paper `id` titled `title` with `imported` upvotes, on the feed since
+/// `at` (on its UTC day), or not on the feed.
+pub fn listed(
+    id: &str,
+    title: &str,
+    imported: u32,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> dailypapers_domain::Listing {
+    use dailypapers_domain::{FeedEntry, Listing, Paper};
+    let pid: dailypapers_domain::ArxivId = id.parse().expect("a valid arXiv id");
+    let mut p = Paper::new(pid.clone(), title, &format!("The abstract of {title}."));
+    p.upvotes = Some(imported);
+    let entry = at.map(|at| FeedEntry::submitted(pid, at, at.date_naive()));
+    Listing::new(p, entry)
+}
+
 /// A fresh, empty store on the backend under test.
 pub async fn fresh_store() -> TestStore {
     match std::env::var("DAILYPAPERS_TEST_STORE").as_deref() {
@@ -175,4 +191,21 @@ pub async fn member(store: &dyn Store, name: &str) -> crate::community::Member {
         })
         .await
         .expect("the test member is made")
+}
+
+/// Makes each named check (an `async fn(&TestStore)` in the calling
+/// module) a test of its own, on a fresh store of the backend under test.
+#[macro_export]
+macro_rules! store_checks {
+    ($($check:ident),* $(,)?) => {
+        mod check {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    let t = $crate::testing::fresh_store().await;
+                    super::$check(&t).await;
+                }
+            )*
+        }
+    };
 }

@@ -59,6 +59,7 @@ pub mod personal;
 pub mod routes;
 pub mod search_params;
 pub mod status;
+pub mod throttle;
 mod view;
 
 pub use error::AppError;
@@ -119,9 +120,16 @@ pub struct AppState {
     pub ops: Arc<Ops>,
 }
 
-/// What the status page and the metrics read beyond the store and search.
+/// What runs beside the router, for the status page, the metrics and the
+/// handlers that feed it.
 #[derive(Clone, Default)]
 pub struct Ops {
     /// The scheduler this process runs, if it runs the schedule.
     pub scheduler: Option<Arc<dailypapers_jobs::Scheduler>>,
+    /// The trending refresher this process runs, nudged after votes and
+    /// comments (none: scores move only when something refreshes them).
+    pub trending: Option<Arc<dailypapers_jobs::TrendingRefresher>>,
+    /// The vote and search limits (none: not limited, as in a router
+    /// driven in process unless its test gives one).
+    pub throttle: Option<Arc<throttle::Throttle>>,
 }

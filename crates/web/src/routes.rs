@@ -38,6 +38,14 @@
 //! | `GET\|PATCH\|DELETE /api/collections/{namespace}/{slug}` (forms: `POST`) | one collection |
 //! | `POST /api/collections/{namespace}/{slug}/items`, `PATCH\|DELETE …/items/{item_object_id}` (forms: `POST`) | its papers |
 //! | `GET /collections`, `GET /collections/{namespace}/{slug}` | the member's collections; one collection's page |
+//! | `GET /trending?page=` | the papers trending now, with why each is there (cached like the feed pages) |
+//! | `GET /admin?q=&page=` | admins: members found by name with ban buttons, hidden comments, links to the status and claims pages |
+//! | `GET /api/admin/members?q=&p=&limit=`, `POST /api/admin/members/{username}/ban\|unban` | admins: members, bans ([`api::admin`]) |
+//! | `GET /api/admin/comments/hidden?p=&limit=` | admins: the hidden comments with their text |
+//!
+//! Searches (`/search`, `/api/search` and `/api/papers/search` with a
+//! query, and `/api/papers/{id}/similar`) are limited per client address,
+//! and votes per member ([`crate::throttle`]).
 //!
 //! Every HTML response carries the security headers of [`security_headers`]
 //! (a Content-Security-Policy without inline scripts, and the rest).
@@ -91,6 +99,13 @@ pub fn router(state: AppState) -> Router {
     };
     // Feed pages: members get the shared page with their marks.
     let cached = |route, key| cached_as(route, key, true);
+    // Searches are counted per client address.
+    let searches = |route: MethodRouter<AppState>| {
+        route.route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::throttle::searches,
+        ))
+    };
     Router::new()
         .route("/", cached(get(pages::feed::front), pages::feed::front_key))
         .route(
@@ -108,6 +123,20 @@ pub fn router(state: AppState) -> Router {
                 api::daily_papers::cache_key,
                 false,
             ),
+        )
+        .route(
+            "/trending",
+            cached(get(pages::trending::page), pages::trending::key),
+        )
+        .route("/admin", get(pages::moderation::page))
+        .route("/api/admin/members", get(api::admin::members))
+        .route(
+            "/api/admin/members/{username}/{action}",
+            post(api::admin::member_action),
+        )
+        .route(
+            "/api/admin/comments/hidden",
+            get(api::admin::hidden_comments),
         )
         .route("/week", get(pages::feed::latest_week))
         .route("/month", get(pages::feed::latest_month))
@@ -176,17 +205,19 @@ pub fn router(state: AppState) -> Router {
             "/collections/{namespace}/{slug}",
             get(pages::collections::show),
         )
-        .route("/search", get(pages::search::results))
+        .route("/search", searches(get(pages::search::results)))
         .route("/static/style.css", get(assets::style_css))
         .route("/healthz", get(healthz))
-        .route("/api/papers/search", get(api::search::search))
-        .route("/api/search", get(api::find::search))
+        .route("/api/papers/search", searches(get(api::search::search)))
+        .route("/api/search", searches(get(api::find::search)))
         .route("/api/search/status", get(api::find::status))
         .route(
             "/api/papers/{*id}",
-            get(api::papers::show)
-                .post(api::votes::paper_action)
-                .delete(api::votes::paper_action),
+            searches(
+                get(api::papers::show)
+                    .post(api::votes::paper_action)
+                    .delete(api::votes::paper_action),
+            ),
         )
         .route("/api/status", get(api::status::show))
         .route("/submit", get(pages::submit::page))

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::assets::{app_href, style_href};
 use crate::auth::Viewer;
 
-/// The Daily / Weekly / Monthly links in the header.
+/// The Daily / Weekly / Monthly / Trending links in the header.
 pub struct Nav {
     pub daily: String,
     pub weekly: String,
@@ -22,6 +22,8 @@ pub struct Nav {
     pub daily_current: bool,
     pub weekly_current: bool,
     pub monthly_current: bool,
+    /// The trending page is the current one.
+    pub trending_current: bool,
 }
 
 impl Nav {
@@ -34,6 +36,15 @@ impl Nav {
             daily_current: false,
             weekly_current: false,
             monthly_current: false,
+            trending_current: false,
+        }
+    }
+
+    /// The links of [`Nav::latest`], on the trending page.
+    pub fn trending() -> Self {
+        Nav {
+            trending_current: true,
+            ..Nav::latest()
         }
     }
 
@@ -47,6 +58,7 @@ impl Nav {
             daily_current: matches!(current, Some(Period::Day(_))),
             weekly_current: matches!(current, Some(Period::Week(_))),
             monthly_current: matches!(current, Some(Period::Month { .. })),
+            trending_current: false,
         }
     }
 }
@@ -320,6 +332,9 @@ pub struct Card<'a> {
     /// The abstract's passage that matched, words marked (escaped HTML).
     pub excerpt_html: Option<String>,
     pub vote: VoteButton,
+    /// Why it is trending ("31 upvotes, 12 in the last 24 h · …"), on the
+    /// trending page.
+    pub reason: Option<String>,
 }
 
 /// How long a card's abstract excerpt is, in characters.
@@ -372,6 +387,7 @@ impl<'a> Card<'a> {
                 paper: paper.id.as_str().to_string(),
                 ..VoteButton::default()
             },
+            reason: None,
         }
     }
 }

@@ -6,18 +6,6 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-/// A login attempt as JSON.
-async fn login(app: &TestApp, who: &str, password: &str) -> Reply {
-    let body = json!({"login": who, "password": password}).to_string();
-    app.send(
-        "POST",
-        "/api/auth/login",
-        &[("content-type", "application/json")],
-        &body,
-    )
-    .await
-}
-
 const PAPER: &str = "2511.22699";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -229,6 +229,67 @@ impl Store for ProbedStore {
     }
 }
 
+#[async_trait]
+impl dailypapers_store::Trending for ProbedStore {
+    async fn trending_activity(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+        recent_since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<dailypapers_store::trending::PaperActivity>, StoreError> {
+        self.inner.trending_activity(since, recent_since).await
+    }
+    async fn replace_trending(
+        &self,
+        scores: &[dailypapers_store::trending::TrendingScore],
+        computed_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.inner.replace_trending(scores, computed_at).await
+    }
+    async fn trending(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<dailypapers_store::trending::TrendingListing>, StoreError> {
+        self.inner.trending(offset, limit).await
+    }
+    async fn trending_computed_at(
+        &self,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+        self.inner.trending_computed_at().await
+    }
+}
+
+#[async_trait]
+impl dailypapers_store::Moderation for ProbedStore {
+    async fn find_members(
+        &self,
+        name: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<dailypapers_store::community::Member>, StoreError> {
+        self.inner.find_members(name, offset, limit).await
+    }
+    async fn hidden_comments(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<dailypapers_store::community::Comment>, StoreError> {
+        self.inner.hidden_comments(offset, limit).await
+    }
+    async fn add_rate_hits(
+        &self,
+        hits: &[dailypapers_store::moderation::RateHits],
+    ) -> Result<Vec<u32>, StoreError> {
+        self.inner.add_rate_hits(hits).await
+    }
+    async fn prune_rate_limits(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        self.inner.prune_rate_limits(before).await
+    }
+}
+
 async fn probed_app() -> (TestApp, Arc<ProbedStore>) {
     let test = app().await;
     let store = Arc::new(ProbedStore {

@@ -38,6 +38,31 @@ pub enum Bench {
     /// A login storm against a running server on the configured store, and
     /// the front page's latency during it
     Logins(LoginsArgs),
+    /// How long a refresh of the trending scores takes with N papers on the
+    /// last week's feed, all with votes
+    Trending(TrendingBenchArgs),
+}
+
+/// Options of `bench trending`.
+#[derive(clap::Args, Debug)]
+pub struct TrendingBenchArgs {
+    /// Papers on the feed of the last 7 days
+    #[arg(long, default_value_t = 100_000)]
+    papers: usize,
+    /// Members who vote
+    #[arg(long, default_value_t = 1_000)]
+    members: usize,
+    /// Timed refreshes (the median is reported)
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Fill this empty store (e.g. postgres://…) instead of a temporary SQLite file
+    #[arg(long, value_name = "URL", conflicts_with = "dir")]
+    store: Option<dailypapers_store::StoreUrl>,
+    /// Keep the SQLite store in this directory
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 /// Options of `bench logins`.
@@ -218,6 +243,17 @@ pub async fn run(config: &Config, bench: Bench) -> Result<ExitCode> {
             if !ok {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Bench::Trending(a) => {
+            dailypapers_bench::trending::run(dailypapers_bench::trending::Options {
+                papers: a.papers,
+                members: a.members,
+                runs: a.runs,
+                seed: a.seed,
+                store: a.store,
+                dir: a.dir,
+            })
+            .await?
         }
         Bench::Embed(a) => embed::run(embed::Options {
             count: a.count,

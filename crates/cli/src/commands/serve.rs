@@ -1,6 +1,7 @@
 //! `dailypapers serve`: open the store and the search indexes, keep the
 //! indexes up with the store in the background (indexing, embedding), run
-//! the ingestion schedule, and serve the site until Ctrl-C or SIGTERM.
+//! the ingestion schedule, keep the trending scores fresh, and serve the
+//! site until Ctrl-C or SIGTERM.
 //!
 //! The server closes connections that send their request head too slowly
 //! or move no byte for too long ([`crate::connections`]), and raises the
@@ -63,12 +64,32 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     // Scheduled ingestion: each due job runs on one process of those on
     // this store, under a lease (see `dailypapers_jobs`).
     let scheduler = crate::schedule::start(config, store.clone(), stop_rx.clone())?;
+    // Trending scores: refreshed periodically and soon after votes, by one
+    // server at a time (see `dailypapers_jobs::trending`).
+    let trending = Arc::new(dailypapers_jobs::TrendingRefresher::new(
+        store.clone(),
+        config.trending.options()?,
+    ));
+    let refresher = {
+        let mut stop = stop_rx.clone();
+        trending.start(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+    };
+    // Votes and searches are counted here and shared once a second.
+    let throttle = Arc::new(dailypapers_web::throttle::Throttle::new(
+        store.clone(),
+        &web.accounts.policy.limits,
+    ));
+    let settling = throttle.start();
     let state = AppState {
         store: store.clone(),
         search: search.clone(),
         config: Arc::new(web),
         ops: Arc::new(dailypapers_web::Ops {
             scheduler: scheduler.as_ref().map(|(s, _)| s.clone()),
+            trending: Some(trending),
+            throttle: Some(throttle),
         }),
     };
     let listener = tokio::net::TcpListener::bind(&addr)
@@ -91,6 +112,10 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     if let Err(e) = background.await {
         tracing::error!(error = %e, "the search indexing loop failed");
     }
+    if let Err(e) = refresher.await {
+        tracing::error!(error = %e, "the trending refresher failed");
+    }
+    settling.abort();
     if let Some((_, jobs)) = scheduler
         && let Err(e) = jobs.await
     {
@@ -101,7 +126,8 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
 }
 
 /// What the web crate is told: the feed's zone, the site's name and
-/// address, the response cache's lifetime and caps, the trusted proxies.
+/// address, the response cache's lifetime and caps, the trusted proxies,
+/// the vote and search limits.
 fn web_config(config: &Config, addr: &str) -> Result<WebConfig> {
     let server = &config.server;
     let public_url = server.public_url()?;
@@ -115,6 +141,11 @@ fn web_config(config: &Config, addr: &str) -> Result<WebConfig> {
         public_url: public_url.clone(),
         trusted_proxies: server.trusted_proxies()?,
         accounts: dailypapers_web::auth::Accounts {
+            policy: {
+                let mut policy = dailypapers_web::auth::AccountPolicy::default();
+                config.limits.apply(&mut policy.limits);
+                policy
+            },
             mailer: std::sync::Arc::new(dailypapers_web::mail::FileMailer::new(
                 server
                     .mail_dir

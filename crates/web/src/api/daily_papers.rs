@@ -13,11 +13,13 @@
 //!
 //! Order: `sort=publishedAt` is the newest listing first, by the item's own
 //! `publishedAt` (what the official client shows as its submission time);
-//! `sort=trending` is,
-//! for now, most upvoted first (the trending formula, which weighs upvotes by
-//! age, comes with the trending feature). Without `sort`, a day, week or
-//! month is ordered by upvotes (as the pages are) and the whole feed newest
-//! first.
+//! `sort=trending` is the stored trending score, highest first (see
+//! `dailypapers_domain::trending`), then, for the papers that are not
+//! trending (older than a week, or without votes and comments), most
+//! upvoted first: so every listing is still there to page through, and a
+//! feed with nothing trending is ordered by upvotes. Without `sort`, a day,
+//! week or month is ordered by upvotes (as the pages are) and the whole
+//! feed newest first.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
@@ -106,7 +108,7 @@ impl DailyRequest {
             None => FeedSort::Newest,
             // The official client reads an item's publishedAt as its submission time.
             Some("publishedAt") => FeedSort::Published,
-            Some("trending") => FeedSort::Upvotes,
+            Some("trending") => FeedSort::Trending,
             Some(other) => {
                 return Err(AppError::bad_request(format!(
                     "invalid sort {:?}: expected publishedAt or trending",
@@ -125,7 +127,8 @@ impl DailyRequest {
 
     /// The canonical query string of this request's page `page`: `p`
     /// always, then `limit` unless it is the default, the period, the
-    /// submitter, and `sort` unless it is the default for the period.
+    /// submitter, and `sort` unless it is the default (upvotes for a
+    /// period, newest first without one).
     pub fn query(&self, page: u64, default_limit: u64) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("p", &page.to_string());
@@ -143,14 +146,14 @@ impl DailyRequest {
         if let Some(submitter) = &self.submitter {
             query.append_pair("submitter", submitter);
         }
-        match (self.sort, self.period.is_some()) {
-            (FeedSort::Published, _) => {
+        match self.sort {
+            FeedSort::Published => {
                 query.append_pair("sort", "publishedAt");
             }
-            (FeedSort::Upvotes, false) => {
+            FeedSort::Trending => {
                 query.append_pair("sort", "trending");
             }
-            _ => {}
+            FeedSort::Upvotes | FeedSort::Newest => {}
         }
         query.finish()
     }
@@ -268,7 +271,7 @@ mod tests {
             50,
         )
         .unwrap();
-        assert_eq!((r.page, r.limit, r.sort), (2, 10, FeedSort::Upvotes));
+        assert_eq!((r.page, r.limit, r.sort), (2, 10, FeedSort::Trending));
         assert_eq!(r.feed_query().offset, 20);
         assert_eq!(
             r.feed_query().limit,
@@ -329,8 +332,8 @@ mod tests {
         }
         assert_eq!(
             k("/api/daily_papers?date=2025-12-01&sort=trending").as_deref(),
-            Some("http://h:8080/api/daily_papers?p=0&date=2025-12-01"),
-            "upvotes are a period's default order"
+            Some("http://h:8080/api/daily_papers?p=0&date=2025-12-01&sort=trending"),
+            "trending is not a period's default order (upvotes are)"
         );
         assert_eq!(
             k("/api/daily_papers?sort=trending").as_deref(),

@@ -4,12 +4,13 @@
 //! `/api/search` and `/api/papers/{id}/similar`; accounts ([`account`]),
 //! upvotes and comments ([`votes`]), submissions ([`submissions`]),
 //! authorship claims ([`claims`]), organisations ([`organizations`]),
-//! members' profiles ([`members`]) and collections in the shapes of Hugging
-//! Face's collection API ([`collections`]), described in the OpenAPI document
-//! ([`openapi`]). Errors are
+//! members' profiles ([`members`]), collections in the shapes of Hugging
+//! Face's collection API ([`collections`]) and moderation ([`admin`]),
+//! described in the OpenAPI document ([`openapi`]). Errors are
 //! `{"error": "…"}` with a 400 that names the parameter and the expected format.
 
 pub mod account;
+pub mod admin;
 pub mod claims;
 pub mod collections;
 pub mod daily_papers;

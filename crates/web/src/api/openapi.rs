@@ -14,7 +14,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::doc::{DailySort, SharedResponses};
-use super::{account, claims, collections, members, organizations, submissions, votes};
+use super::{account, admin, claims, collections, members, organizations, submissions, votes};
 use super::{daily_papers, find, papers, search, status};
 use dailypapers_search::Mode;
 use dailypapers_search::keyword::Sort;
@@ -99,6 +99,10 @@ impl Modify for Security {
         find::search,
         find::status,
         status::show,
+        admin::members,
+        admin::ban_member,
+        admin::unban_member,
+        admin::hidden_comments,
     ),
     components(schemas(DailySort, Mode, Sort)),
     modifiers(&Security, &SharedResponses)

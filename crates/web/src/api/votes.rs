@@ -8,6 +8,10 @@
 //!   (forms post to `…/edit` and `…/delete`); `POST /api/comments/{id}/hide`
 //!   and `…/unhide` for admins.
 //!
+//! Votes are limited per member (`RateLimits::vote`, see
+//! [`crate::throttle`]); votes and comments that change something nudge
+//! the trending refresher.
+//!
 //! Paper ids may contain a slash (old-style arXiv ids), so the paper routes
 //! are reached through `/api/papers/{*id}` ([`super::papers`]) and
 //! dispatched here by their last segment.
@@ -154,19 +158,25 @@ pub async fn paper_action(
 /// changes nothing). `DELETE` withdraws it.
 #[utoipa::path(post, path = "/api/papers/{id}/upvote", tag = "community",
     params(("id" = String, Path, description = "an arXiv id", example = "2405.15032")),
-    responses((status = 200, body = Upvotes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = Upvotes), (status = 401), (status = 403), (status = 404), (status = 429)))]
 async fn upvote(
     state: &AppState,
     act: &Act<PaperAction>,
     id: &ArxivId,
     on: bool,
 ) -> Result<Response, AppError> {
+    if let Some(throttle) = &state.ops.throttle {
+        throttle.vote(act.member.id)?;
+    }
     let outcome = state
         .store
         .community()
         .set_upvote(act.member.id, id, on, Utc::now())
         .await?
         .ok_or_else(|| AppError::not_found(format!("paper {id} not found")))?;
+    if outcome.changed {
+        trending_moved(state);
+    }
     if act.body.form {
         let to = act
             .body
@@ -184,7 +194,7 @@ async fn upvote(
 /// The documentation of `DELETE /api/papers/{id}/upvote` (served by [`paper_action`]).
 #[utoipa::path(delete, path = "/api/papers/{id}/upvote", tag = "community",
     params(("id" = String, Path, description = "an arXiv id", example = "2405.15032")),
-    responses((status = 200, body = Upvotes), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = Upvotes), (status = 401), (status = 403), (status = 404), (status = 429)))]
 #[allow(dead_code)]
 fn withdraw_upvote() {}
 
@@ -227,7 +237,10 @@ async fn add_comment(
         })
         .await?;
     let comment = match added {
-        Ok(c) => c,
+        Ok(c) => {
+            trending_moved(state);
+            c
+        }
         Err(CommentRefusal::NoSuchPaper) => {
             return Err(AppError::not_found(format!("paper {id} not found")));
         }
@@ -315,6 +328,7 @@ pub async fn comment_action(
             community
                 .change_comment(id, CommentChange::Delete, now)
                 .await?;
+            trending_moved(&state);
         }
         "hide" | "unhide" if act.member.is_admin() => {
             let change = if verb == "hide" {
@@ -324,6 +338,7 @@ pub async fn comment_action(
             };
             community.change_comment(id, change, now).await?;
             tracing::info!(admin = %act.member.username, comment = id, verb, "moderation");
+            trending_moved(&state);
         }
         "hide" | "unhide" => {
             return Err(AppError::forbidden(
@@ -371,6 +386,14 @@ fn hide_comment() {}
     responses((status = 200, body = CommentJson), (status = 401), (status = 403), (status = 404)))]
 #[allow(dead_code)]
 fn unhide_comment() {}
+
+/// Tells the trending refresher (if this process runs one) that votes or
+/// comments changed: the scores follow soon, in one refresh for a burst.
+fn trending_moved(state: &AppState) {
+    if let Some(trending) = &state.ops.trending {
+        trending.nudge();
+    }
+}
 
 /// Whether `viewer` has upvoted each of `ids` (none for nobody).
 pub async fn marks(

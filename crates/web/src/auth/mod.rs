@@ -72,7 +72,8 @@ pub struct Limit {
 
 /// Per-action rate limits, counted in the store (so shared by every server
 /// on PostgreSQL) under a key naming the action and the client address or
-/// the member.
+/// the member. Votes and searches are counted in memory and shared in
+/// batches ([`crate::throttle`]). A limit of 0 hits is off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
     /// Sign-ups per client address.
@@ -89,6 +90,10 @@ pub struct RateLimits {
     /// Papers submitted by arXiv id per member per day (UTC): the daily
     /// quota (0 hits: none).
     pub submit: Limit,
+    /// Upvotes cast or withdrawn per member.
+    pub vote: Limit,
+    /// Searches (and similar-paper lookups) per client address.
+    pub search: Limit,
 }
 
 impl Default for RateLimits {
@@ -117,18 +122,29 @@ impl Default for RateLimits {
                 hits: 5,
                 per: Duration::from_secs(86_400),
             },
+            vote: Limit {
+                hits: 60,
+                per: minute,
+            },
+            search: Limit {
+                hits: 300,
+                per: minute,
+            },
         }
     }
 }
 
 /// Counts one `action` by `who` against `limit`: 429 with `Retry-After`
-/// once the window's hits are spent.
+/// once the window's hits are spent (never, for a limit of 0).
 pub async fn limit(
     state: &AppState,
     action: &str,
     who: &str,
     limit: Limit,
 ) -> Result<(), AppError> {
+    if limit.hits == 0 {
+        return Ok(());
+    }
     let key = format!("{action}:{who}");
     match state
         .store

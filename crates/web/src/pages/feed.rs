@@ -240,20 +240,9 @@ async fn render_period(
         _ => latest_day(&listings).unwrap_or_else(|| period.first_day()),
     };
     let heading = period.label();
-    let ids: Vec<_> = listings.iter().map(|l| l.paper.id.clone()).collect();
-    let marks = crate::api::votes::marks(state, viewer, &ids).await?;
     let here = period_href(&period);
     let mut cards: Vec<Card> = listings.iter().map(Card::of).collect();
-    if viewer.member.is_some() {
-        for (card, l) in cards.iter_mut().zip(&listings) {
-            card.for_viewer(viewer, marks.contains(l.paper.id.as_str()), &here);
-        }
-    } else {
-        for card in &mut cards {
-            card.vote.return_to.clone_from(&here);
-            card.vote.shared = shared;
-        }
-    }
+    vote_buttons(state, viewer, &mut cards, &here, shared).await?;
     let page = FeedPage {
         layout: Layout::new(
             state,
@@ -276,14 +265,50 @@ async fn render_period(
     } else {
         StatusCode::OK
     };
+    Ok(feed_response(viewer, page.render()?, status))
+}
+
+/// A feed page as sent: kept 30 s by anyone for nobody, by the member's
+/// own browser only for a member.
+pub(crate) fn feed_response(viewer: &Viewer, html: String, status: StatusCode) -> Response {
     let cache = if viewer.member.is_some() {
         crate::cache::PERSONAL
     } else {
         FEED_CACHE
     };
-    let mut res = html_cached(page.render()?, cache);
+    let mut res = html_cached(html, cache);
     *res.status_mut() = status;
-    Ok(res)
+    res
+}
+
+/// Sets each card's vote button: for a member, pressed where they voted
+/// (one query for the page); for anybody else, a login link, or on a
+/// shared page a slot each member's request fills (see
+/// [`crate::personal`]). Forms send the browser back to `here`.
+pub(crate) async fn vote_buttons(
+    state: &AppState,
+    viewer: &Viewer,
+    cards: &mut [Card<'_>],
+    here: &str,
+    shared: bool,
+) -> Result<(), AppError> {
+    if viewer.member.is_none() {
+        for card in cards {
+            card.vote.return_to = here.to_string();
+            card.vote.shared = shared;
+        }
+        return Ok(());
+    }
+    let ids: Vec<dailypapers_domain::ArxivId> = cards
+        .iter()
+        .filter_map(|c| c.vote.paper.parse().ok())
+        .collect();
+    let marks = crate::api::votes::marks(state, viewer, &ids).await?;
+    for card in cards {
+        let upvoted = marks.contains(&card.vote.paper);
+        card.for_viewer(viewer, upvoted, here);
+    }
+    Ok(())
 }
 
 /// The period of the same kind as `period` that contains `day`.

@@ -1,5 +1,6 @@
 //! The server-rendered HTML pages, one module each: the feed (a day, a week,
-//! a month), a paper, and search results; submitting a paper, the claims
+//! a month), trending papers, a paper, search results, the accounts, the
+//! admin's pages (moderation, status); submitting a paper, the claims
 //! queue, members' and organisations' pages, and collections.
 
 pub mod account;
@@ -9,10 +10,12 @@ pub mod claims;
 pub mod collections;
 pub mod feed;
 pub mod members;
+pub mod moderation;
 pub mod organizations;
 pub mod paper;
 pub mod search;
 pub mod submit;
+pub mod trending;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};

@@ -67,6 +67,18 @@ impl Client {
     }
 }
 
+/// A login attempt as JSON.
+pub async fn login(app: &TestApp, who: &str, password: &str) -> Reply {
+    let body = json!({"login": who, "password": password}).to_string();
+    app.send(
+        "POST",
+        "/api/auth/login",
+        &[("content-type", "application/json")],
+        &body,
+    )
+    .await
+}
+
 /// Sends `body` as JSON to `uri` as the member `c`.
 pub async fn act(app: &TestApp, c: &Client, method: &str, uri: &str, body: Value) -> Reply {
     app.send(method, uri, &c.headers(), &body.to_string()).await

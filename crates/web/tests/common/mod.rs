@@ -77,6 +77,18 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The same app with its router made again with `config` and `ops`
+    /// (limits, a trending refresher), over the same store and indexes.
+    pub fn with(mut self, config: WebConfig, ops: dailypapers_web::Ops) -> Self {
+        self.router = router(AppState {
+            store: self.store.clone(),
+            search: self.search.clone(),
+            config: Arc::new(config),
+            ops: Arc::new(ops),
+        });
+        self
+    }
+
     /// Brings the keyword index (and, with a model, the embeddings and the
     /// vector index) up to date with the store, as the server's background
     /// loop does.
@@ -218,16 +230,29 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Reply {
+        self.send_from(None, method, uri, headers, body).await
+    }
+
+    /// Sends one request as [`TestApp::send`] does, as if from the TCP
+    /// peer `peer` (as `serve` records it), or from no known peer.
+    pub async fn send_from(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body.to_string())).unwrap())
-            .await
-            .unwrap();
+        let mut req = req.body(Body::from(body.to_string())).unwrap();
+        if let Some(peer) = peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
+        let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)

@@ -1,0 +1,70 @@
+//! Moderation and shared rate-limit windows on PostgreSQL: the SQL of
+//! [`Moderation`] and little else.
+
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{PostgresStore, millis};
+use crate::StoreError;
+use crate::community::{Comment, Member, comment_from_row, member_from_row};
+use crate::moderation::{
+    Moderation, RateHits, Sql, contains_pattern, in_key_order, totals_in_order,
+};
+use crate::paged;
+use crate::retry::retrying;
+
+static SQL: LazyLock<Sql> = LazyLock::new(|| Sql::new(|n| format!("${n}"), "greatest"));
+
+#[async_trait]
+impl Moderation for PostgresStore {
+    async fn find_members(
+        &self,
+        name: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<Member>, StoreError> {
+        let pattern = Some(contains_pattern(name));
+        let rows = paged::page(&self.pool, &SQL.find_members, pattern, limit, offset).await?;
+        rows.iter().map(member_from_row).collect()
+    }
+
+    async fn hidden_comments(&self, offset: u64, limit: u64) -> Result<Vec<Comment>, StoreError> {
+        let rows = paged::page(&self.pool, &SQL.hidden_comments, None, limit, offset).await?;
+        rows.iter().map(comment_from_row).collect()
+    }
+
+    async fn add_rate_hits(&self, hits: &[RateHits]) -> Result<Vec<u32>, StoreError> {
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sorted = in_key_order(hits);
+        let keys: Vec<&str> = sorted.iter().map(|h| h.key.as_str()).collect();
+        let windows: Vec<i64> = sorted.iter().map(|h| h.window_start).collect();
+        let counts: Vec<i64> = sorted.iter().map(|h| i64::from(h.hits)).collect();
+        let sql = format!(
+            "INSERT INTO rate_limits (key, window_start, hits) \
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]){}",
+            SQL.add_hits
+        );
+        let stored = retrying("counting rate-limited actions", || async {
+            Ok(sqlx::query_as(&sql)
+                .bind(&keys)
+                .bind(&windows)
+                .bind(&counts)
+                .fetch_all(&self.pool)
+                .await?)
+        })
+        .await?;
+        Ok(totals_in_order(hits, stored))
+    }
+
+    async fn prune_rate_limits(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let done = sqlx::query(&SQL.prune)
+            .bind(millis(before))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
