@@ -263,7 +263,12 @@ async fn sessions_end_when_they_should(t: &TestStore) {
         .set_password(ada.id, "$argon2id$new")
         .await
         .unwrap();
-    assert!(c.member_by_api_token(&token_hash("ada-api")).await.unwrap().is_none());
+    assert!(
+        c.member_by_api_token(&token_hash("ada-api"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(c.api_tokens(ada.id).await.unwrap().is_empty());
     assert_eq!(
         c.take_member_token(&token_hash("ada-link"), LinkPurpose::ResetPassword, now())

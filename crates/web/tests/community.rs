@@ -286,6 +286,22 @@ async fn every_state_changing_route_refuses_a_request_without_the_csrf_token() {
             )
             .await;
         assert_eq!(cross.status, 403, "{method} {uri} cross-site");
+        // A browser that sends no Sec-Fetch-Site still names the page's
+        // origin.
+        let foreign = app
+            .send(
+                method,
+                &uri,
+                &[
+                    cookie,
+                    json,
+                    ("x-csrf-token", &ada.csrf),
+                    ("origin", "https://evil.example"),
+                ],
+                &body,
+            )
+            .await;
+        assert_eq!(foreign.status, 403, "{method} {uri} from another origin");
     }
     // Nothing changed: the vote count, the comment, the session.
     assert_eq!(
@@ -722,4 +738,54 @@ async fn guesses_sent_at_once_are_throttled_at_once() {
     let out = app.send("POST", "/api/auth/logout", &dead, "").await;
     assert_eq!(out.status, 200);
     assert!(out.header("set-cookie").contains("Max-Age=0"));
+}
+
+/// A page elsewhere cannot log a visitor into an account of its choosing,
+/// nor out of theirs: the login and logout forms carry no session to check
+/// a token against, so the origin a browser names is checked instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_posted_from_another_site_log_nobody_in_or_out() {
+    let app = app().await;
+    let ada = signup(&app, "ada").await;
+    let form = "login=ada&password=ada+has+a+long+passphrase";
+    let urlencoded = ("content-type", "application/x-www-form-urlencoded");
+    let forged = app
+        .send(
+            "POST",
+            "/api/auth/login",
+            &[urlencoded, ("origin", "https://evil.example")],
+            form,
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert!(
+        forged.header("set-cookie").is_empty(),
+        "no session was made"
+    );
+    let out = app
+        .send(
+            "POST",
+            "/api/auth/logout",
+            &[
+                ("cookie", &ada.cookie),
+                urlencoded,
+                ("origin", "http://evil.example"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(out.status, 403);
+    let me = app
+        .get_with("/api/auth/me", &[("cookie", &ada.cookie)])
+        .await;
+    assert_eq!(me.status, 200, "still logged in");
+    // From the site itself (its host, any scheme a proxy may have ended),
+    // and from clients that name no origin, logging in works.
+    for origin in [Some("http://localhost"), Some("https://LOCALHOST"), None] {
+        let mut headers = vec![urlencoded, ("host", "localhost")];
+        headers.extend(origin.map(|o| ("origin", o)));
+        let r = app.send("POST", "/api/auth/login", &headers, form).await;
+        assert_eq!(r.status, 303, "{origin:?}: {}", r.body);
+        assert!(r.header("set-cookie").contains("dp_session="), "{origin:?}");
+    }
 }

@@ -144,6 +144,10 @@ fn web_config(config: &Config, addr: &str) -> Result<WebConfig> {
             policy: {
                 let mut policy = dailypapers_web::auth::AccountPolicy::default();
                 config.limits.apply(&mut policy.limits);
+                policy.limits.submit = dailypapers_web::auth::Limit {
+                    hits: config.community.submit_per_day,
+                    per: Duration::from_secs(86_400),
+                };
                 policy
             },
             mailer: std::sync::Arc::new(dailypapers_web::mail::FileMailer::new(
@@ -156,16 +160,6 @@ fn web_config(config: &Config, addr: &str) -> Result<WebConfig> {
             link_base: public_url
                 .as_ref()
                 .map_or_else(|| format!("http://{addr}"), |u| u.as_str().to_string()),
-            policy: dailypapers_web::auth::AccountPolicy {
-                limits: dailypapers_web::auth::RateLimits {
-                    submit: dailypapers_web::auth::Limit {
-                        hits: config.community.submit_per_day,
-                        per: Duration::from_secs(86_400),
-                    },
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
             ..Default::default()
         },
         submissions: submissions(config)?,

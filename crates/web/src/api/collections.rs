@@ -542,7 +542,7 @@ pub struct CreateBody {
 
 /// `POST /api/collections`: a new collection of the member's, at the end
 /// of their list.
-#[utoipa::path(post, path = "/api/collections", tag = "collections",
+#[utoipa::path(post, path = "/api/collections", operation_id = "create_collection", tag = "collections",
     request_body(content = CreateBody, content_type = "application/json"),
     responses((status = 200, body = HfCollection), (status = 400), (status = 401), (status = 403),
         (status = 404, description = "the paper to put in it is not here"),
@@ -640,7 +640,7 @@ fn title_taken<T>(body: &Body<T>, existing: &Collection) -> Result<Response, App
 }
 
 /// `GET /api/collections/{namespace}/{slug}`: the collection and all its papers.
-#[utoipa::path(get, path = "/api/collections/{namespace}/{slug}", tag = "collections",
+#[utoipa::path(get, path = "/api/collections/{namespace}/{slug}", operation_id = "get_collection", tag = "collections",
     params(Named),
     responses((status = 200, body = HfCollection), (status = 401), (status = 404)))]
 pub async fn show(

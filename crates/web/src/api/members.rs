@@ -125,7 +125,7 @@ pub struct ProfileJson {
 }
 
 /// `GET /api/users/{username}`.
-#[utoipa::path(get, path = "/api/users/{username}", tag = "contributions",
+#[utoipa::path(get, path = "/api/users/{username}", operation_id = "get_member", tag = "contributions",
     params(("username" = String, Path, description = "a member's username")),
     responses((status = 200, body = ProfileJson), (status = 400), (status = 404)))]
 pub async fn show(

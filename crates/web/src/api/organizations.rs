@@ -147,7 +147,7 @@ fn only_admins(act_member: &dailypapers_store::community::Member) -> Result<(), 
 }
 
 /// `POST /api/organizations`: makes an organisation (admins).
-#[utoipa::path(post, path = "/api/organizations", tag = "contributions",
+#[utoipa::path(post, path = "/api/organizations", operation_id = "create_organization", tag = "contributions",
     request_body(content = NewOrganizationBody, content_type = "application/json"),
     responses((status = 200, body = OrganizationJson), (status = 400), (status = 401), (status = 403), (status = 409)))]
 pub async fn create(
@@ -209,7 +209,7 @@ pub struct PageParams {
 }
 
 /// `GET /api/organizations/{*rest}`: one organisation.
-#[utoipa::path(get, path = "/api/organizations/{name}", tag = "contributions",
+#[utoipa::path(get, path = "/api/organizations/{name}", operation_id = "get_organization", tag = "contributions",
     params(("name" = String, Path, description = "the organisation's handle"),
         ("p" = Option<u64>, Query, description = "page number, from 0"),
         ("limit" = Option<u64>, Query, description = "papers per page, 1 to 100 (20)")),

@@ -145,6 +145,12 @@ pub async fn limit(
     if limit.hits == 0 {
         return Ok(());
     }
+    // A client address counts by its network as the search limit does (an
+    // IPv6 host holds a whole /64, so one address each would not limit it).
+    let who = match who.parse::<std::net::IpAddr>() {
+        Ok(ip) => crate::throttle::client_key(ip),
+        Err(_) => who.to_string(),
+    };
     let key = format!("{action}:{who}");
     match state
         .store
@@ -155,7 +161,7 @@ pub async fn limit(
         None => Ok(()),
         Some(wait) => {
             let secs = wait.as_secs().max(1);
-            tracing::warn!(action, who, "rate limit reached");
+            tracing::warn!(action, who = %who, "rate limit reached");
             Err(AppError::TooMany {
                 message: format!("too many requests of this kind: try again in {secs} s"),
                 retry_after: secs,
@@ -488,18 +494,42 @@ pub fn is_local_path(p: &str) -> bool {
         && !p.chars().any(char::is_control)
 }
 
-/// Refuses a browser's cross-site state change.
-fn refuse_cross_site(headers: &HeaderMap) -> Result<(), AppError> {
+/// Refuses a browser's cross-site state change: one that says so
+/// (`Sec-Fetch-Site: cross-site`), or, for browsers that do not send that
+/// header, one whose `Origin` names another host than this site's (see
+/// [`crate::forwarded::origin`]). The second covers what the CSRF token
+/// cannot: a form that logs a visitor into someone else's account, or out
+/// of theirs, carries no session to check a token against.
+fn refuse_cross_site(state: &AppState, req: &Request) -> Result<(), AppError> {
+    let headers = req.headers();
     let cross = headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
-    if cross {
+    let foreign = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null")
+        .is_some_and(|o| {
+            let ours = crate::forwarded::origin(
+                &state.config,
+                headers,
+                crate::forwarded::peer(req.extensions()),
+            );
+            host_of(o) != host_of(&ours)
+        });
+    if cross || foreign {
         return Err(AppError::forbidden(
             "cross-site requests cannot change anything here",
         ));
     }
     Ok(())
+}
+
+/// The `host[:port]` of an origin or URL, lower-cased.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split('/').next().unwrap_or("").to_ascii_lowercase()
 }
 
 fn refuse_get(method: &Method) -> Result<(), AppError> {
@@ -556,7 +586,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Act<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         refuse_get(req.method())?;
-        refuse_cross_site(req.headers())?;
+        refuse_cross_site(state, &req)?;
         let viewer = viewer(state, req.headers()).await?;
         let member = viewer.require()?.clone();
         let client = client_of(state, &req);
@@ -589,7 +619,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for Input<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         refuse_get(req.method())?;
-        refuse_cross_site(req.headers())?;
+        refuse_cross_site(state, &req)?;
         let viewer = viewer(state, req.headers()).await?;
         let client = client_of(state, &req);
         let headers = req.headers().clone();
