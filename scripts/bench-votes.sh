@@ -19,14 +19,23 @@ BIN=${1:-$ROOT/target/release/dailypapers}
 case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
 TMP=$(mktemp -d /tmp/dp-votes.XXXXXX)
 chmod 755 "$TMP"
-PIDS=()
+# Server PIDs go to a file: `serve` runs in a command substitution's subshell.
 cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    stop_servers
     scripts/pg.sh stop "$TMP/pg" >/dev/null 2>&1 || true
     if [ "${KEEP_TMP:-}" != 1 ]; then rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
+
+stop_servers() {
+    local p
+    [ -f "$TMP/pids" ] || return 0
+    while read -r p; do kill "$p" 2>/dev/null || true; done <"$TMP/pids"
+    while read -r p; do
+        while kill -0 "$p" 2>/dev/null; do sleep 0.1; done
+    done <"$TMP/pids"
+    rm -f "$TMP/pids"
+}
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -36,7 +45,7 @@ serve() {
     port=$(free_port)
     env DAILYPAPERS_SCHEDULE=false DAILYPAPERS_EMBED=false ${db:+DAILYPAPERS_DATABASE_URL=$db} \
         "$BIN" --data-dir "$dir" serve --addr "127.0.0.1:$port" >"$TMP/$name.log" 2>&1 &
-    PIDS+=($!)
+    echo $! >>"$TMP/pids"
     for _ in $(seq 1 150); do
         if curl -fs -o /dev/null "http://127.0.0.1:$port/healthz"; then
             echo "http://127.0.0.1:$port"
@@ -56,9 +65,7 @@ echo "== SQLite, one server"
 url=$(serve sqlite "$TMP/data")
 # shellcheck disable=SC2086
 "$BIN" --data-dir "$TMP/data" bench votes --server "$url" ${VOTES_ARGS:-} || status=1
-kill "${PIDS[@]}" 2>/dev/null || true
-wait 2>/dev/null || true
-PIDS=()
+stop_servers
 
 echo "== PostgreSQL, two servers"
 PG=$(scripts/pg.sh start "$TMP/pg")
