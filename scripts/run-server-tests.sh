@@ -196,8 +196,11 @@ URL="http://127.0.0.1:$PORT"
 log "serve --addr 127.0.0.1:$PORT"
 # The schedule is off: the default one asks huggingface.co, and the tests
 # reach nothing outside this machine (crates/cli/tests/schedule.rs runs the
-# scheduler against the local replay server).
-DAILYPAPERS_SCHEDULE=false "$BIN" --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
+# scheduler against the local replay server). Votes are limited ten times
+# more loosely than by default: schemathesis casts hundreds as one member,
+# and then withdraws them (crates/web/tests/rate_limits.rs tests the limit).
+DAILYPAPERS_SCHEDULE=false DAILYPAPERS_VOTES_PER_MINUTE=600 \
+    "$BIN" --data-dir "$DATA" serve --addr "127.0.0.1:$PORT" >"$TMP/server.log" 2>&1 &
 SERVER_PID=$!
 
 up=0

@@ -214,7 +214,7 @@ def comment_source_in_edit_form(ctx: Context) -> list:
         body = "\n\n".join(chunk)
         c = m.call("POST", f"/api/papers/{ctx.paper}/comments", {"body": body})
         ctx.cleanup.append(lambda i=c["id"]: m.call("DELETE", f"/api/comments/{i}"))
-        shown.append(Shown(f"/papers/{ctx.paper}", m, f"#comment-{c['id']} form[action$='/edit'] textarea",
+        shown.append(Shown(f"/comments/{c['id']}/edit", m, "form[action$='/edit'] textarea",
                            text=body, value=True))
         chunk.clear()
 
@@ -226,9 +226,50 @@ def comment_source_in_edit_form(ctx: Context) -> list:
     return shown
 
 
+def collection_titles_descriptions_and_notes(ctx: Context) -> list:
+    """Each payload is the title and the description of a public collection of
+    one member (their list of collections shows both), and the note on one
+    paper of one more collection (its page shows every note); cut to the
+    limits (title and description 150 characters, note 500)."""
+    m = ctx.member()
+    shown = []
+    made = []
+    for i, payload in enumerate(ctx.payloads):
+        c = m.call("POST", "/api/collections", {
+            "title": f"{i:03} {payload}"[:150], "namespace": m.username,
+            "description": payload[:150] or "-", "private": False})
+        made.append(c["slug"])
+        link = f"a.collection-link[href='/collections/{c['slug']}']"
+        shown.append(Shown("/collections", m, link, text=c["title"]))
+        if c.get("description"):
+            shown.append(Shown("/collections", m, f"{link} ~ p.collection-description",
+                               text=c["description"]))
+    papers = []
+    page = 0
+    while len(papers) < len(ctx.payloads):
+        batch = m.call("GET", f"/api/daily_papers?limit=100&p={page}")
+        if not batch:
+            break
+        papers += [w["paper"]["id"] for w in batch]
+        page += 1
+    notes = m.call("POST", "/api/collections", {
+        "title": "Notes", "namespace": m.username, "private": False})
+    made.append(notes["slug"])
+    for payload, paper in zip(ctx.payloads, papers):
+        c = m.call("POST", f"/api/collections/{notes['slug']}/items",
+                   {"item": {"id": paper, "type": "paper"}, "note": payload[:500]})
+        item = next(i for i in c["items"] if i["id"] == paper)
+        shown.append(Shown(f"/collections/{notes['slug']}", None,
+                           f"#item-{item['_id']} p.item-note", text=item["note"]["text"]))
+    for slug in made:
+        ctx.cleanup.append(lambda s=slug: m.call("DELETE", f"/api/collections/{s}"))
+    return shown
+
+
 SINKS = [
     Sink("comments in four Markdown contexts, and their authors' display names", comments_and_display_names),
     Sink("a comment's Markdown in its author's edit form", comment_source_in_edit_form),
+    Sink("collection titles and descriptions, and notes on papers", collection_titles_descriptions_and_notes),
 ]
 
 # --- the detector ----------------------------------------------------------------

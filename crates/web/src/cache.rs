@@ -259,7 +259,7 @@ impl ResponseCache {
         Some(entry.clone())
     }
 
-    fn remove(&self, key: &str) {
+    pub(crate) fn remove(&self, key: &str) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if let Some(old) = entries.map.remove(key) {
             entries.bytes -= old.size;

@@ -132,4 +132,21 @@ pub struct Ops {
     /// The vote and search limits (none: not limited, as in a router
     /// driven in process unless its test gives one).
     pub throttle: Option<Arc<throttle::Throttle>>,
+    /// The response cache of the router serving this state (set by
+    /// [`routes::router`]; empty with the cache turned off).
+    pub responses: std::sync::OnceLock<Arc<cache::ResponseCache>>,
+}
+
+impl AppState {
+    /// Says that the page at `path` changed here: this server's cached
+    /// copies of it (the anonymous one and the one shared by members) are
+    /// dropped, so whoever asks next, the author of the change first, gets
+    /// it as it is now. Other servers' copies expire within the cache's
+    /// period (`server.cache_secs`).
+    pub fn page_changed(&self, path: &str) {
+        if let Some(cache) = self.ops.responses.get() {
+            cache.remove(path);
+            cache.remove(&format!("{path}\u{0}shared"));
+        }
+    }
 }

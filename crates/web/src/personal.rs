@@ -1,16 +1,18 @@
-//! A feed page for a signed-in member, made from the shared page and the
-//! member's marks instead of from the store.
+//! A page for a signed-in member (a feed page, trending, a paper's page),
+//! made from the shared page and the member's marks instead of from the
+//! store.
 //!
-//! The feed pages differ between members in two places only: the account
-//! menu in the header, and each card's vote button (pressed or not, with
-//! the session's CSRF token). So the handler can render a page once in a
-//! *shared* form, where those places are slots (`\x01` + a per-process
-//! nonce + what goes there + `\x02`), kept in the response cache beside the
-//! anonymous page under the same key and for as long; a member's request
-//! then costs the session lookup, one query for which of the page's papers
-//! they upvoted, and filling the slots. No text from the store can forge a
-//! slot: it would need the nonce, which is random per process and never
-//! sent.
+//! These pages differ between members in a few places only: the account
+//! menu in the header, each vote button (pressed or not, with the session's
+//! CSRF token), and on a paper's page the comment form and what the member
+//! may do with each comment (reply, edit and delete their own, hide as an
+//! admin). So the handler can render a page once in a *shared* form, where
+//! those places are slots (`\x01` + a per-process nonce + what goes there +
+//! `\x02`), kept in the response cache beside the anonymous page under the
+//! same key and for as long; a member's request then costs the session
+//! lookup, one query for which of the page's papers they upvoted, and
+//! filling the slots. No text from the store can forge a slot: it would
+//! need the nonce, which is random per process and never sent.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -21,6 +23,7 @@ use axum::response::{Html, IntoResponse, Response};
 use dailypapers_domain::ArxivId;
 
 use crate::auth::Viewer;
+use crate::pages::discussion::{CommentActions, CommentForm};
 use crate::view::{AccountBar, VoteButton, plural};
 use crate::{AppError, AppState};
 
@@ -44,6 +47,27 @@ pub fn account_slot() -> String {
 /// The slot of a vote button: the paper and its count.
 pub fn vote_slot(paper: &str, count: &u32) -> String {
     format!("{START}{}V{paper} {count}{END}", nonce())
+}
+
+/// The slot of a paper's comment form.
+pub fn comment_form_slot(paper: &str) -> String {
+    format!("{START}{}F{paper}{END}", nonce())
+}
+
+/// The slot of a comment's actions: its paper, id, author and state.
+pub fn comment_actions_slot(
+    paper: &str,
+    id: u64,
+    author: u64,
+    deleted: bool,
+    hidden: bool,
+) -> String {
+    let flags = match (deleted, hidden) {
+        (true, _) => "d",
+        (false, true) => "h",
+        (false, false) => "-",
+    };
+    format!("{START}{}K{paper} {id} {author} {flags}{END}", nonce())
 }
 
 /// The slots of a shared page, in order: `(start, end, what)` byte ranges
@@ -72,6 +96,36 @@ struct AccountOnly {
 #[template(path = "account_bar.html")]
 struct AccountFill {
     layout: AccountOnly,
+}
+
+#[derive(Template)]
+#[template(path = "comment_fill.html")]
+struct CommentFill {
+    actions: Option<CommentActions>,
+    form: Option<CommentForm>,
+}
+
+/// What a comment slot (`K…`) or comment form slot (`F…`) holds for `viewer`.
+fn comment_fill(viewer: &Viewer, what: &str) -> Option<CommentFill> {
+    if let Some(paper) = what.strip_prefix('F') {
+        return Some(CommentFill {
+            actions: None,
+            form: Some(CommentForm::of(viewer, paper)),
+        });
+    }
+    let mut parts = what.strip_prefix('K')?.split(' ');
+    let (paper, id, author, flags) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    Some(CommentFill {
+        actions: CommentActions::of(
+            viewer,
+            paper,
+            id.parse().ok()?,
+            author.parse().ok()?,
+            flags == "d",
+            flags == "h",
+        ),
+        form: None,
+    })
 }
 
 #[derive(Template)]
@@ -118,6 +172,8 @@ pub async fn fill(
                 count,
                 label: plural(count as usize, "upvote", "upvotes"),
             };
+            out.push_str(&fill.render()?);
+        } else if let Some(fill) = comment_fill(viewer, what) {
             out.push_str(&fill.render()?);
         }
         at = end;

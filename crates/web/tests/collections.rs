@@ -413,14 +413,27 @@ async fn a_member_keeps_a_collection_through_the_api_and_the_pages() {
     );
     let anon_mine = app.get("/collections").await;
     assert_eq!(anon_mine.status, 303);
+    // The paper's page names the public collections holding it, and
+    // leads to the page where a member adds it to theirs.
     let paper_page = ada.page(&app, &format!("/papers/{PAPER}")).await;
+    assert!(paper_page.body.contains(&format!(
+        r#"<a href="/collections/{new_slug}">Papers to read</a>"#
+    )));
     assert!(
-        paper_page.body.contains(&format!(
+        paper_page
+            .body
+            .contains(&format!(r#"href="/papers/{PAPER}/collections""#))
+    );
+    let collect = ada
+        .page(&app, &format!("/papers/{PAPER}/collections"))
+        .await;
+    assert!(
+        collect.body.contains(&format!(
             r#"✓ In <a href="/collections/{new_slug}">Papers to read</a>"#
         )),
         "the member sees it holds the paper"
     );
-    assert!(paper_page.body.contains("Add to Two"));
+    assert!(collect.body.contains("Add to Two"));
     let anon_paper = app.get(&format!("/papers/{PAPER}")).await;
     assert!(anon_paper.body.contains(&format!(
         r#"<a href="/collections/{new_slug}">Papers to read</a>"#

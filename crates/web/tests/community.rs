@@ -580,10 +580,16 @@ async fn forms_work_without_javascript() {
         )
         .await;
     assert_eq!(comment.status, 303);
-    assert!(
-        comment
-            .header("location")
-            .starts_with("/papers/2511.22699#comment-")
+    // Back to the page made anew, at the comment.
+    let id = comment
+        .header("location")
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        comment.header("location"),
+        format!("/papers/2511.22699?comment={id}#comment-{id}")
     );
     let page = app
         .get_with("/papers/2511.22699", &[("cookie", &cookie)])
@@ -788,4 +794,108 @@ async fn forms_posted_from_another_site_log_nobody_in_or_out() {
         assert_eq!(r.status, 303, "{origin:?}: {}", r.body);
         assert!(r.header("set-cookie").contains("dp_session="), "{origin:?}");
     }
+}
+
+/// A paper's page is rendered once for every member and kept for the
+/// cache's period; each member still sees their own controls on it (their
+/// vote, what they may do with each comment), a visitor sees none, and a
+/// change made here is on the page at once for everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_paper_page_gives_each_member_their_own_controls() {
+    let app = app().await;
+    let ada = signup(&app, "ada").await;
+    let bob = signup(&app, "bob").await;
+    let root = signup(&app, "root").await;
+    assert!(
+        app.store
+            .community()
+            .set_role("root", dailypapers_domain::Role::Admin)
+            .await
+            .unwrap()
+    );
+    let page = format!("/papers/{PAPER}");
+    // Every member's copy comes from the shared one made here.
+    for c in [&ada, &bob, &root] {
+        assert_eq!(c.get(&app, &page).await.status, 200);
+    }
+    let anon_before = app.get(&page).await;
+    assert!(anon_before.body.contains("to join the discussion"));
+
+    let posted = act(
+        &app,
+        &ada,
+        "POST",
+        &format!("/api/papers/{PAPER}/comments"),
+        json!({"body": "Ada's *note*"}),
+    )
+    .await
+    .json();
+    let id = posted["id"].as_u64().unwrap();
+    let edit = format!(r#"href="/comments/{id}/edit""#);
+    let delete = format!(r#"action="/api/comments/{id}/delete""#);
+    let hide = format!(r#"action="/api/comments/{id}/hide""#);
+    let comment_form = format!(r#"action="/api/papers/{PAPER}/comments""#);
+
+    let seen_by = |c: &Client| {
+        let c = c.cookie.clone();
+        let page = page.clone();
+        let app = &app;
+        async move { app.get_with(&page, &[("cookie", &c)]).await.body }
+    };
+    let as_ada = seen_by(&ada).await;
+    assert!(as_ada.contains("Ada&#39;s <em>note</em>") || as_ada.contains("Ada's <em>note</em>"));
+    assert!(as_ada.contains(&edit) && as_ada.contains(&delete) && !as_ada.contains(&hide));
+    assert!(as_ada.contains(&comment_form) && as_ada.contains(&ada.csrf));
+    let as_bob = seen_by(&bob).await;
+    assert!(
+        as_bob.contains("<em>note</em>"),
+        "the comment is there for others at once"
+    );
+    assert!(!as_bob.contains(&edit) && !as_bob.contains(&delete) && !as_bob.contains(&hide));
+    assert!(as_bob.contains(&bob.csrf) && !as_bob.contains(&ada.csrf));
+    let as_root = seen_by(&root).await;
+    assert!(!as_root.contains(&edit) && as_root.contains(&delete) && as_root.contains(&hide));
+    let anon = app.get(&page).await.body;
+    assert!(anon.contains("<em>note</em>"));
+    assert!(
+        !anon.contains(&delete) && !anon.contains(&comment_form) && !anon.contains("csrf_token")
+    );
+
+    // Bob's vote is marked on his copy only, and its count is everyone's.
+    let before = app.get(&format!("/api/papers/{PAPER}")).await.json()["upvotes"]
+        .as_u64()
+        .unwrap();
+    act(
+        &app,
+        &bob,
+        "POST",
+        &format!("/api/papers/{PAPER}/upvote"),
+        json!({}),
+    )
+    .await;
+    let pressed = |body: &str| {
+        body.contains(&format!(
+            r#"aria-label="Remove your upvote ({})""#,
+            before + 1
+        ))
+    };
+    assert!(pressed(&seen_by(&bob).await));
+    assert!(!pressed(&seen_by(&ada).await));
+    assert!(
+        app.get(&page)
+            .await
+            .body
+            .contains(&format!(r#"<span class="count">{}</span>"#, before + 1))
+    );
+
+    // The edit form is a page of its own, for the author only.
+    let form = ada.get(&app, &format!("/comments/{id}/edit")).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("Ada&#39;s *note*") || form.body.contains("Ada's *note*"));
+    assert_eq!(
+        bob.get(&app, &format!("/comments/{id}/edit")).await.status,
+        403
+    );
+    assert_eq!(app.get(&format!("/comments/{id}/edit")).await.status, 401);
+    assert_eq!(ada.get(&app, "/comments/999999/edit").await.status, 404);
 }

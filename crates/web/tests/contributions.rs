@@ -476,7 +476,7 @@ async fn a_claim_is_approved_by_an_admin_and_nobody_else_decides_it() {
     // Not verified yet.
     let paper = app.get(&format!("/papers/{PAPER}")).await;
     assert!(!paper.body.contains("class=\"verified\""));
-    let mine = ada.get(&app, &format!("/papers/{PAPER}")).await;
+    let mine = ada.get(&app, &format!("/papers/{PAPER}/claim")).await;
     assert!(
         mine.body.contains("is waiting for an admin"),
         "the claimant sees their claim"

@@ -90,6 +90,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
             scheduler: scheduler.as_ref().map(|(s, _)| s.clone()),
             trending: Some(trending),
             throttle: Some(throttle),
+            ..Default::default()
         }),
     };
     let listener = tokio::net::TcpListener::bind(&addr)

@@ -142,7 +142,11 @@ pub async fn claim(
     };
     tracing::info!(member = %act.member.username, paper = %id, author = %claim.author, "authorship claimed");
     if act.body.form {
-        let to = format!("{}#authors-title", paper_href(id.as_str()));
+        let to = act
+            .body
+            .return_to
+            .clone()
+            .unwrap_or_else(|| format!("{}/claim", paper_href(id.as_str())));
         return Ok(Redirect::to(&to).into_response());
     }
     Ok(no_store(json(&ClaimJson::of(&claim))?))
@@ -186,6 +190,8 @@ pub async fn change(
             c.status.as_str()
         )),
     })?;
+    // An approval puts a verified author on the paper's page.
+    state.page_changed(&paper_href(claim.paper.as_str()));
     if act.body.form {
         let to = act.body.return_to.clone().unwrap_or_else(|| {
             if verb == "withdraw" {

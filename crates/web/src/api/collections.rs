@@ -849,7 +849,12 @@ async fn add_paper(
         })
         .await?;
     match added {
-        Ok(item) => Ok(item),
+        Ok(item) => {
+            if !c.private {
+                state.page_changed(&crate::view::paper_href(paper.as_str()));
+            }
+            Ok(item)
+        }
         Err(AddRefusal::NoSuchPaper) => {
             Err(AppError::not_found(format!("paper {paper} not found")))
         }

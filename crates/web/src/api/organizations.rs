@@ -323,6 +323,7 @@ pub async fn change(
                 }
             };
             tracing::info!(admin = %act.member.username, organization = %org.name, paper = %id, linked, "organisation link");
+            state.page_changed(&crate::view::paper_href(id.as_str()));
             json(&PaperLinkJson {
                 organization: org.name.clone(),
                 paper_id: id.to_string(),

@@ -176,6 +176,7 @@ async fn upvote(
         .ok_or_else(|| AppError::not_found(format!("paper {id} not found")))?;
     if outcome.changed {
         trending_moved(state);
+        state.page_changed(&paper_href(id.as_str()));
     }
     if act.body.form {
         let to = act
@@ -239,6 +240,7 @@ async fn add_comment(
     let comment = match added {
         Ok(c) => {
             trending_moved(state);
+            state.page_changed(&paper_href(id.as_str()));
             c
         }
         Err(CommentRefusal::NoSuchPaper) => {
@@ -251,7 +253,7 @@ async fn add_comment(
         }
     };
     if act.body.form {
-        let to = format!("{}#comment-{}", paper_href(id.as_str()), comment.id);
+        let to = crate::pages::discussion::after_change(id.as_str(), comment.id);
         return Ok(Redirect::to(&to).into_response());
     }
     Ok(no_store(json(&CommentJson::of(&comment))?))
@@ -350,12 +352,12 @@ pub async fn comment_action(
         }
     }
     let after = community.comment(id).await?.ok_or(AppError::Internal)?;
+    state.page_changed(&paper_href(after.paper.as_str()));
     if act.body.form {
-        let to = act
-            .body
-            .return_to
-            .clone()
-            .unwrap_or_else(|| format!("{}#comments", paper_href(after.paper.as_str())));
+        let to =
+            act.body.return_to.clone().unwrap_or_else(|| {
+                crate::pages::discussion::after_change(after.paper.as_str(), id)
+            });
         return Ok(Redirect::to(&to).into_response());
     }
     Ok(no_store(json(&CommentJson::of(&after))?))

@@ -1,13 +1,21 @@
-//! The paper page's authorship part: which authors are verified (an
-//! approved claim, linked to the member's page), the viewer's own claim
-//! (pending, with a form to withdraw it), and the form a signed-in member
+//! Authorship on a paper: which authors are verified (an approved claim,
+//! linked to the member's page, shown on the paper's page to everyone),
+//! and the claim page `GET /papers/{id}/claim`: the viewer's own claim
+//! (pending, with a form to withdraw it), or the form a signed-in member
 //! claims to be one of the authors with (`POST /api/papers/{id}/claim`).
+//! The forms are on a page of their own so that the paper's page is the
+//! same for every member (see [`crate::personal`]).
 
+use askama::Template;
+use axum::response::Response;
 use dailypapers_domain::contribution::author_key;
-use dailypapers_domain::{ClaimStatus, Paper};
+use dailypapers_domain::{ArxivId, ClaimStatus, Paper};
 use dailypapers_store::contributions::Claim;
 
+use super::html_cached;
 use crate::auth::Viewer;
+use crate::view::{Layout, Nav, paper_href};
+use crate::{AppError, AppState};
 
 /// The viewer's open claim on the paper.
 pub struct MyClaim {
@@ -26,6 +34,8 @@ pub struct Authorship {
     pub mine: Option<MyClaim>,
     /// Where "Log in to claim" sends the browser back to.
     pub login_href: Option<String>,
+    /// Where the forms send the browser back to: the claim page.
+    pub here: String,
 }
 
 /// The username verified as each of `paper`'s visible authors, in the
@@ -52,8 +62,9 @@ impl Authorship {
             return Authorship {
                 login_href: Some(format!(
                     "/login?return_to={}",
-                    crate::view::url_escape(&format!("{here}#authors-title"))
+                    crate::view::url_escape(here)
                 )),
+                here: here.to_string(),
                 ..Authorship::default()
             };
         };
@@ -88,6 +99,58 @@ impl Authorship {
             claimable,
             mine,
             login_href: None,
+            here: here.to_string(),
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "paper_claim.html")]
+struct ClaimPage<'a> {
+    layout: Layout<'a>,
+    paper: &'a Paper,
+    title: String,
+    paper_href: String,
+    /// Each visible author and the member verified as them, if any.
+    authors: Vec<(String, Option<String>)>,
+    authorship: Authorship,
+}
+
+/// `GET /papers/{id}/claim`: the paper's authors, who is verified as whom,
+/// and the viewer's claim or the form that makes one.
+pub async fn page(state: &AppState, viewer: &Viewer, id: &ArxivId) -> Result<Response, AppError> {
+    let (listing, claims) = tokio::try_join!(
+        async { Ok::<_, AppError>(state.store.listing(id).await?) },
+        async { Ok(state.store.contributions().paper_claims(id).await?) },
+    )?;
+    let listing = listing.ok_or_else(|| AppError::not_found(format!("No paper {id} here.")))?;
+    let paper = &listing.paper;
+    let here = format!("{}/claim", paper_href(id.as_str()));
+    let title =
+        dailypapers_domain::limits::shown(&paper.title, dailypapers_domain::limits::TITLE_CHARS)
+            .into_owned();
+    let authors = paper
+        .authors
+        .iter()
+        .filter(|a| !a.hidden)
+        .take(dailypapers_domain::limits::AUTHORS)
+        .map(|a| {
+            dailypapers_domain::limits::shown(
+                &a.name,
+                dailypapers_domain::limits::AUTHOR_NAME_CHARS,
+            )
+            .into_owned()
+        })
+        .zip(verified(paper, &claims))
+        .collect();
+    let page = ClaimPage {
+        layout: Layout::new(state, format!("Authorship · {title}"), Nav::latest())
+            .for_viewer(viewer),
+        paper,
+        title,
+        paper_href: paper_href(id.as_str()),
+        authors,
+        authorship: Authorship::of(paper, &claims, viewer, &here),
+    };
+    Ok(html_cached(page.render()?, crate::cache::PERSONAL))
 }

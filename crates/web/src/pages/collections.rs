@@ -209,33 +209,82 @@ pub struct PaperCollections {
     pub title_chars: usize,
 }
 
-/// What a paper's page shows of collections for `viewer`.
+/// The collections holding `paper` that `viewer` (a member's id, or
+/// nobody) may see, most recently changed first.
+fn holding(paper: &ArxivId, viewer: Option<u64>, limit: u64) -> CollectionQuery {
+    CollectionQuery {
+        paper: Some(paper.clone()),
+        viewer,
+        limit,
+        ..CollectionQuery::default()
+    }
+}
+
+/// The public collections holding `paper`, as a paper's page names them
+/// (the same for everyone, so the page can be shared).
+pub async fn public_holding(
+    state: &AppState,
+    paper: &ArxivId,
+) -> Result<Vec<CollectionLink>, AppError> {
+    let public = state
+        .store
+        .list_collections(&holding(paper, None, PAPER_PAGE_COLLECTIONS))
+        .await?;
+    Ok(public.iter().map(|(c, _)| CollectionLink::of(c)).collect())
+}
+
+#[derive(Template)]
+#[template(path = "paper_collect.html")]
+struct CollectPage<'a> {
+    layout: Layout<'a>,
+    title: String,
+    paper_href: String,
+    collections: PaperCollections,
+}
+
+/// `GET /papers/{id}/collections`: the public collections holding a paper,
+/// and for a member their own, each with a button that adds the paper, and
+/// a form that makes a new one with it.
+pub async fn paper_page(
+    state: &AppState,
+    viewer: &Viewer,
+    paper: &ArxivId,
+) -> Result<Response, AppError> {
+    let listing = state
+        .store
+        .listing(paper)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("No paper {paper} here.")))?;
+    let title = dailypapers_domain::limits::shown(
+        &listing.paper.title,
+        dailypapers_domain::limits::TITLE_CHARS,
+    )
+    .into_owned();
+    let page = CollectPage {
+        layout: Layout::new(state, format!("Collections · {title}"), Nav::latest())
+            .for_viewer(viewer),
+        title,
+        paper_href: paper_href(paper.as_str()),
+        collections: paper_panel(state, viewer, paper).await?,
+    };
+    Ok(html_cached(page.render()?, PERSONAL))
+}
+
+/// The collections of a paper for `viewer`: the public ones holding it,
+/// and the member's own, each marked when it holds it.
 pub async fn paper_panel(
     state: &AppState,
     viewer: &Viewer,
     paper: &ArxivId,
 ) -> Result<PaperCollections, AppError> {
-    let here = paper_href(paper.as_str());
-    let holding = |viewer: Option<u64>, limit: u64| CollectionQuery {
-        paper: Some(paper.clone()),
-        viewer,
-        limit,
-        ..CollectionQuery::default()
-    };
-    let public = state
-        .store
-        .list_collections(&holding(None, PAPER_PAGE_COLLECTIONS))
-        .await?;
+    let here = format!("{}/collections", paper_href(paper.as_str()));
     let mut panel = PaperCollections {
         paper: paper.to_string(),
-        public: public.iter().map(|(c, _)| CollectionLink::of(c)).collect(),
+        public: public_holding(state, paper).await?,
         mine: Vec::new(),
         csrf: viewer.csrf().map(str::to_string),
-        login_href: format!(
-            "/login?return_to={}",
-            url_escape(&format!("{here}#collections"))
-        ),
-        here: format!("{here}#collections"),
+        login_href: format!("/login?return_to={}", url_escape(&here)),
+        here,
         title_chars: COLLECTION_TITLE_CHARS,
     };
     if let Some(me) = &viewer.member
@@ -252,7 +301,7 @@ pub async fn paper_panel(
         // not push theirs past the limit.
         let with_paper = CollectionQuery {
             owner: Some(me.username.to_string()),
-            ..holding(Some(me.id), COLLECTIONS_PER_MEMBER as u64)
+            ..holding(paper, Some(me.id), COLLECTIONS_PER_MEMBER as u64)
         };
         let (mine, holds) = tokio::try_join!(
             state.store.list_collections(&own),

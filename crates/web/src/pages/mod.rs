@@ -8,6 +8,7 @@ pub mod admin;
 pub mod authorship;
 pub mod claims;
 pub mod collections;
+pub mod discussion;
 pub mod feed;
 pub mod members;
 pub mod moderation;

@@ -11,43 +11,49 @@ use std::borrow::Cow;
 
 use askama::Template;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dailypapers_domain::limits::{self, shown};
 use dailypapers_domain::{ArxivId, ArxivIdError, FeedEntry, Listing, Paper};
 
+use super::discussion::{Actions, CommentForm, CommentView, SHOWN_COMMENTS, thread};
 use super::html_cached;
 use crate::auth::Viewer;
 use crate::cache::FEED_CACHE;
-use crate::markdown::comment_html;
+use crate::personal::SharedPage;
 use crate::view::{
     Card, Layout, Nav, OrgBadge, VoteButton, compact, day_href, excerpt, github_label, paper_href,
     plural, safe_url, short_date,
 };
-use crate::{AppError, AppState};
-use dailypapers_store::community::Comment;
+use crate::{AppError, AppState, WebConfig};
 
 /// How many similar papers a paper's page shows.
 pub const SIMILAR_CARDS: usize = 6;
 
-/// `GET /papers/{*id}`.
+/// `GET /papers/{*id}`: the page; `{id}.md` (or `Accept: text/markdown`)
+/// the paper as Markdown; `{id}/claim` and `{id}/collections` the pages
+/// where a member claims authorship and adds the paper to a collection.
+/// Rendered once for every member when `shared` (see [`crate::personal`]).
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
+    shared: Option<Extension<SharedPage>>,
     headers: axum::http::HeaderMap,
     raw: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let Path(raw) = raw?;
-    let wants_markdown = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/markdown")));
     if let Some(id) = raw.strip_suffix(".md") {
         return markdown(&state, &id_from_path(id)?).await;
     }
-    if wants_markdown {
+    if wants_markdown(&headers) {
         return markdown(&state, &id_from_path(&raw)?).await;
+    }
+    if let Some(id) = raw.strip_suffix("/claim") {
+        return super::authorship::page(&state, &viewer, &id_from_path(id)?).await;
+    }
+    if let Some(id) = raw.strip_suffix("/collections") {
+        return super::collections::paper_page(&state, &viewer, &id_from_path(id)?).await;
     }
     let id = id_from_path(&raw)?;
     if raw != id.as_str() {
@@ -58,6 +64,7 @@ pub async fn show(
         )
             .into_response());
     }
+    let shared = shared.is_some();
     let listing = state.store.listing(&id).await?.ok_or_else(|| {
         AppError::not_found(format!(
             "No paper {id} here: it has not been imported into this instance. \
@@ -76,19 +83,22 @@ pub async fn show(
     let here = paper_href(id.as_str());
     let mut ids = vec![id.clone()];
     ids.extend(similar.iter().map(|(l, _)| l.paper.id.clone()));
-    let (marks, comments, claims) = tokio::try_join!(
+    let (marks, comments, claims, public_collections) = tokio::try_join!(
         crate::api::votes::marks(&state, &viewer, &ids),
         async { Ok(state.store.community().comments(&id).await?) },
         async { Ok(state.store.contributions().paper_claims(&id).await?) },
+        super::collections::public_holding(&state, &id),
     )?;
     let mut page = PaperPage::new(&state, &listing);
-    page.layout = page.layout.for_viewer(&viewer);
+    page.layout = page.layout.for_viewer(&viewer).shared(shared);
     page.vote = VoteButton::new(&viewer, id.as_str(), marks.contains(id.as_str()), &here);
+    page.vote.shared = shared;
     page.similar = similar
         .iter()
         .map(|(l, _)| {
             let mut card = Card::of(l);
             card.for_viewer(&viewer, marks.contains(l.paper.id.as_str()), &here);
+            card.vote.shared = shared;
             card
         })
         .collect();
@@ -97,8 +107,13 @@ pub async fn show(
         "comment",
         "comments",
     );
-    page.comments = thread(&comments, &viewer);
-    page.csrf = viewer.csrf().map(str::to_string);
+    page.comments_cut = comments.len() > SHOWN_COMMENTS;
+    page.comments = thread(&comments, &viewer, shared);
+    page.comment_form = if shared {
+        CommentForm::Slot(crate::personal::comment_form_slot(id.as_str()))
+    } else {
+        CommentForm::of(&viewer, id.as_str())
+    };
     for (item, user) in page
         .authors
         .iter_mut()
@@ -106,8 +121,7 @@ pub async fn show(
     {
         item.verified = user;
     }
-    page.authorship = super::authorship::Authorship::of(&listing.paper, &claims, &viewer, &here);
-    page.collections = super::collections::paper_panel(&state, &viewer, &id).await?;
+    page.public_collections = public_collections;
     let cache = if viewer.member.is_some() {
         crate::cache::PERSONAL
     } else {
@@ -120,68 +134,33 @@ pub async fn show(
     Ok(res)
 }
 
-/// A comment as the paper page shows it.
-pub struct CommentView {
-    pub id: u64,
-    pub author: String,
-    pub author_name: Option<String>,
-    /// Sanitised HTML, or `None` when deleted or hidden.
-    pub html: Option<String>,
-    /// The Markdown, for the edit form of its author.
-    pub body: String,
-    pub created: String,
-    pub created_iso: String,
-    pub edited: bool,
-    pub deleted: bool,
-    pub hidden: bool,
-    /// 0 for a comment on the paper, 1 for a reply, and so on (at most 4).
-    pub depth: usize,
-    /// The viewer wrote it (may edit and delete it).
-    pub own: bool,
-    /// The viewer is an admin (may hide or delete it).
-    pub moderator: bool,
-    pub can_reply: bool,
+/// Whether a request asks for the paper as Markdown.
+fn wants_markdown(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().starts_with("text/markdown")))
 }
 
-/// The comments in reading order: each followed by its replies.
-fn thread(comments: &[Comment], viewer: &Viewer) -> Vec<CommentView> {
-    use std::collections::HashMap;
-    let mut children: HashMap<Option<u64>, Vec<&Comment>> = HashMap::new();
-    for c in comments {
-        children.entry(c.parent_id).or_default().push(c);
+/// The response cache key of a paper's page: its canonical address, for
+/// the page itself only (not its Markdown, its sub-pages, an address that
+/// redirects, or `?comment=`, which asks for the page anew after a change
+/// to its discussion, so the change is there whichever server answers).
+pub fn key(req: &Request, _: &WebConfig) -> Option<String> {
+    let raw = req.uri().path().strip_prefix("/papers/")?;
+    if raw.ends_with(".md")
+        || raw.ends_with("/claim")
+        || raw.ends_with("/collections")
+        || wants_markdown(req.headers())
+        || req
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p.starts_with("comment=")))
+    {
+        return None;
     }
-    let me = viewer.member.as_ref();
-    let mut out = Vec::with_capacity(comments.len());
-    let mut stack: Vec<(&Comment, usize)> = children
-        .get(&None)
-        .map(|v| v.iter().rev().map(|c| (*c, 0)).collect())
-        .unwrap_or_default();
-    while let Some((c, depth)) = stack.pop() {
-        out.push(CommentView {
-            id: c.id,
-            author: c.author.to_string(),
-            author_name: c.author_name.clone(),
-            html: c.visible().then(|| comment_html(&c.body)),
-            body: if c.visible() {
-                c.body.clone()
-            } else {
-                String::new()
-            },
-            created: c.created_at.format("%-d %b %Y, %H:%M UTC").to_string(),
-            created_iso: c.created_at.to_rfc3339(),
-            edited: c.edited_at.is_some(),
-            deleted: c.deleted,
-            hidden: c.hidden,
-            depth: depth.min(4),
-            own: me.is_some_and(|m| m.id == c.author_id) && !c.deleted,
-            moderator: me.is_some_and(|m| m.is_admin()) && !c.deleted,
-            can_reply: me.is_some() && !c.deleted,
-        });
-        if let Some(replies) = children.get(&Some(c.id)) {
-            stack.extend(replies.iter().rev().map(|r| (*r, depth + 1)));
-        }
-    }
-    out
+    let id = id_from_path(raw).ok()?;
+    (raw == id.as_str()).then(|| paper_href(id.as_str()))
 }
 
 /// `GET /papers/{id}.md` (or the page with `Accept: text/markdown`): the
@@ -340,12 +319,15 @@ pub struct PaperPage<'a> {
     similar: Vec<Card<'a>>,
     vote: VoteButton,
     comments: Vec<CommentView>,
+    /// More comments than the page shows.
+    comments_cut: bool,
     comment_count: String,
-    /// The viewer's CSRF token, for the comment forms.
-    csrf: Option<String>,
-    /// Verified authors and the claim form.
-    authorship: super::authorship::Authorship,
-    collections: super::collections::PaperCollections,
+    comment_form: CommentForm,
+    /// Where members claim authorship and add the paper to a collection.
+    claim_href: String,
+    collect_href: String,
+    /// Public collections holding the paper.
+    public_collections: Vec<super::collections::CollectionLink>,
 }
 
 impl<'a> PaperPage<'a> {
@@ -420,10 +402,14 @@ impl<'a> PaperPage<'a> {
                 ..VoteButton::default()
             },
             comments: Vec::new(),
+            comments_cut: false,
             comment_count: String::new(),
-            csrf: None,
-            authorship: Default::default(),
-            collections: Default::default(),
+            comment_form: CommentForm::Login {
+                paper: paper.id.as_str().to_string(),
+            },
+            claim_href: format!("{}/claim", paper_href(paper.id.as_str())),
+            collect_href: format!("{}/collections", paper_href(paper.id.as_str())),
+            public_collections: Vec::new(),
             paper,
         }
     }
