@@ -100,6 +100,9 @@ pub async fn run(store: Arc<dyn Store>, o: Options) -> Result<bool> {
     }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency + o.readers)
+        // Below the server's 10 s wait for a kept-alive connection's next
+        // request: reusing a connection the server is closing fails.
+        .pool_idle_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(60))
         .build()?;
     let front = format!("{}/", o.server);

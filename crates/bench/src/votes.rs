@@ -168,6 +168,9 @@ pub async fn run(store: Arc<dyn Store>, o: Options) -> Result<bool> {
     );
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency)
+        // Below the server's 10 s wait for a kept-alive connection's next
+        // request: reusing a connection the server is closing fails.
+        .pool_idle_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
         .build()?;
     let mut before = Vec::with_capacity(papers.len());

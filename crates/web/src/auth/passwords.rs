@@ -1,9 +1,11 @@
 //! Password hashing: Argon2id at OWASP's parameters (19 MiB, t=2, p=1), on
 //! `concurrency` threads of its own, so at most that many hashes run at once
 //! (memory is bounded by `concurrency × 19 MiB`, and a storm of logins
-//! queues instead of taking every core). The threads run at a lower
-//! priority (nice 10): while pages are being served they take what CPU is
-//! left, so a login storm slows logins, not the site.
+//! queues instead of taking every core). The threads run as `SCHED_IDLE`:
+//! whenever a thread serving pages wakes, the kernel takes the core from a
+//! hash at once, so a login storm slows logins, not the site. They are not
+//! starved: the kernel still gives an idle-class thread a small share (a
+//! weight of 3 against a normal thread's 1,024) when no core is free.
 
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -24,9 +26,6 @@ pub struct Passwords {
     jobs: mpsc::SyncSender<Job>,
 }
 
-/// The priority of the hashing threads: about nice 10 on Linux.
-const HASHING_PRIORITY: u8 = 22;
-
 /// Why hashing failed (never the password's fault: a bug or a shutdown).
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
@@ -35,6 +34,31 @@ pub struct HashError(String);
 fn argon2() -> Argon2<'static> {
     let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("valid Argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Makes the calling thread `SCHED_IDLE`. A lower nice value is not
+/// enough: with a core to spare a hashing thread ran whole hashes there,
+/// and a page request woken on that core waited for the scheduler's slice.
+/// Measured with `scripts/bench-logins.sh`, the front page's p99 during a
+/// storm of 100 logins was 2.4-2.7 times its idle p99 at nice 10, 1.3-4.1
+/// times at nice 19 with `SCHED_BATCH`, and 1.1-1.2 times as an idle-class
+/// thread.
+#[cfg(unix)]
+fn lower_priority() -> Result<(), thread_priority::Error> {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+    set_thread_priority_and_policy(
+        thread_native_id(),
+        ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+    )
+}
+
+#[cfg(not(unix))]
+fn lower_priority() -> Result<(), thread_priority::Error> {
+    thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
 }
 
 impl Passwords {
@@ -48,11 +72,7 @@ impl Passwords {
             let started = std::thread::Builder::new()
                 .name(format!("password-hash-{i}"))
                 .spawn(move || {
-                    let lower = thread_priority::ThreadPriorityValue::try_from(HASHING_PRIORITY)
-                        .map(thread_priority::ThreadPriority::Crossplatform);
-                    if let Ok(p) = lower
-                        && let Err(e) = thread_priority::set_current_thread_priority(p)
-                    {
+                    if let Err(e) = lower_priority() {
                         tracing::warn!(error = ?e, "password hashing runs at normal priority");
                     }
                     loop {
