@@ -353,9 +353,15 @@ pub trait Community: Send + Sync {
 
     async fn comment(&self, id: u64) -> Result<Option<Comment>, StoreError>;
 
-    /// Every comment on a paper, deleted and hidden ones included (the page
-    /// decides what to show), oldest first.
-    async fn comments(&self, paper: &ArxivId) -> Result<Vec<Comment>, StoreError>;
+    /// A paper's comments after the comment `after` (0: from the first),
+    /// at most `limit`, deleted and hidden ones included (the page decides
+    /// what to show), oldest first.
+    async fn comments(
+        &self,
+        paper: &ArxivId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<Comment>, StoreError>;
 
     /// Replaces a comment's text; false when it is missing or deleted.
     async fn edit_comment(

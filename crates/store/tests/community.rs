@@ -736,13 +736,23 @@ async fn comments_keep_their_paper_count(t: &TestStore) {
         "deleted stays deleted"
     );
     assert_eq!(count(&ids[0]).await, 1);
-    let all = store.community().comments(&ids[0]).await.unwrap();
+    let all = store.community().comments(&ids[0], 0, 100).await.unwrap();
     assert_eq!(
         all.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![first.id, reply.id]
     );
     assert!(all[0].deleted && !all[0].visible());
     assert!(all[1].visible());
+    // Pages: at most `limit`, after a given comment.
+    let c = store.community();
+    let one = c.comments(&ids[0], 0, 1).await.unwrap();
+    assert_eq!(one.iter().map(|c| c.id).collect::<Vec<_>>(), vec![first.id]);
+    let next = c.comments(&ids[0], first.id, 1).await.unwrap();
+    assert_eq!(
+        next.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![reply.id]
+    );
+    assert!(c.comments(&ids[0], reply.id, 1).await.unwrap().is_empty());
     assert!(store.community().comment(999).await.unwrap().is_none());
 }
 

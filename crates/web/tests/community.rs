@@ -139,6 +139,24 @@ async fn a_member_signs_up_votes_comments_and_logs_out() {
         .await
         .json();
     assert_eq!(list.as_array().unwrap().len(), 2);
+    // A page at a time, with the way to the next.
+    let first = app
+        .get(&format!("/api/papers/{PAPER}/comments?limit=1"))
+        .await;
+    assert_eq!(first.json().as_array().unwrap().len(), 1);
+    let first_id = first.json()[0]["id"].as_u64().unwrap();
+    let next = format!("/api/papers/{PAPER}/comments?after={first_id}&limit=1");
+    assert_eq!(first.header("link"), format!("<{next}>; rel=\"next\""));
+    let second = app.get(&next).await.json();
+    assert_eq!(second[0]["parentId"], first_id);
+    for bad in ["limit=0", "limit=1001", "after=x"] {
+        let r = app
+            .get(&format!("/api/papers/{PAPER}/comments?{bad}"))
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        let name = bad.split('=').next().unwrap();
+        assert!(r.json()["error"].as_str().unwrap().contains(name), "{bad}");
+    }
     let imported = fixture_json("2025-12-01")[0]["numComments"]
         .as_u64()
         .unwrap();

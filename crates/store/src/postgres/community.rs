@@ -614,13 +614,20 @@ impl Community for PostgresStore {
         row.as_ref().map(comment_from_row).transpose()
     }
 
-    async fn comments(&self, paper: &ArxivId) -> Result<Vec<Comment>, StoreError> {
+    async fn comments(
+        &self,
+        paper: &ArxivId,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<Comment>, StoreError> {
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM comments c JOIN members m ON m.id = c.member_id \
-             WHERE c.paper_id = $1 ORDER BY c.id"
+             WHERE c.paper_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3"
         );
         let rows = sqlx::query(&sql)
             .bind(paper.as_str())
+            .bind(to_i64(after))
+            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(comment_from_row).collect()

@@ -25,6 +25,8 @@ pub const MAX_SIMILAR: u64 = 50;
 #[derive(Debug, Default, Deserialize)]
 pub struct SimilarParams {
     limit: Option<String>,
+    /// Comments after this one (`/comments`).
+    after: Option<String>,
 }
 
 /// A neighbour and its cosine similarity to the paper.
@@ -49,7 +51,14 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let Path(raw) = raw?;
     if let Some(paper) = raw.strip_suffix("/comments") {
-        return super::votes::comments(&state, paper).await;
+        let Query(params) = params?;
+        return super::votes::comments(
+            &state,
+            paper,
+            params.limit.as_deref(),
+            params.after.as_deref(),
+        )
+        .await;
     }
     if let Some(paper) = raw.strip_suffix("/similar") {
         let Query(params) = params?;

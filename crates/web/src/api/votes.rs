@@ -259,18 +259,55 @@ async fn add_comment(
     Ok(no_store(json(&CommentJson::of(&comment))?))
 }
 
-/// `GET /api/papers/{id}/comments`: the paper's thread, oldest first.
+/// The most comments one answer of `GET /api/papers/{id}/comments` holds.
+pub const COMMENTS_PER_PAGE: u64 = 1_000;
+
+/// `GET /api/papers/{id}/comments?limit=&after=`: the paper's thread, oldest
+/// first, `limit` at a time (at most 1,000, all of them by default up to
+/// that); a full page has a `Link: <…?after=ID&limit=N>; rel="next"`.
 #[utoipa::path(get, path = "/api/papers/{id}/comments", tag = "community",
-    params(("id" = String, Path, description = "an arXiv id", example = "2405.15032")),
+    params(
+        ("id" = String, Path, description = "an arXiv id", example = "2405.15032"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "comments in this answer (default 1,000)"),
+        ("after" = Option<u64>, Query, description = "the id of the last comment of the previous page"),
+    ),
     responses((status = 200, body = Vec<CommentJson>), (status = 400), (status = 404)))]
-pub async fn comments(state: &AppState, raw: &str) -> Result<Response, AppError> {
+pub async fn comments(
+    state: &AppState,
+    raw: &str,
+    limit: Option<&str>,
+    after: Option<&str>,
+) -> Result<Response, AppError> {
     let id = id_from_path(raw)?;
+    let limit = super::int_param(
+        "limit",
+        limit,
+        1,
+        COMMENTS_PER_PAGE,
+        "a number from 1 to 1000",
+    )?
+    .unwrap_or(COMMENTS_PER_PAGE);
+    let after = super::int_param("after", after, 0, i64::MAX as u64, "a comment id")?.unwrap_or(0);
     if state.store.listing(&id).await?.is_none() {
         return Err(AppError::not_found(format!("paper {id} not found")));
     }
-    let all = state.store.community().comments(&id).await?;
-    let body: Vec<CommentJson> = all.iter().map(CommentJson::of).collect();
-    json(&body)
+    let page = state
+        .store
+        .community()
+        .comments(&id, after, u32::try_from(limit).unwrap_or(u32::MAX))
+        .await?;
+    let body: Vec<CommentJson> = page.iter().map(CommentJson::of).collect();
+    let mut res = json(&body)?;
+    if let Some(last) = page.last().filter(|_| page.len() as u64 == limit) {
+        let next = format!(
+            "</api/papers/{id}/comments?after={}&limit={limit}>; rel=\"next\"",
+            last.id
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&next) {
+            res.headers_mut().insert(axum::http::header::LINK, v);
+        }
+    }
+    Ok(res)
 }
 
 #[derive(Deserialize, ToSchema, Default)]

@@ -85,7 +85,10 @@ pub async fn show(
     ids.extend(similar.iter().map(|(l, _)| l.paper.id.clone()));
     let (marks, comments, claims, public_collections) = tokio::try_join!(
         crate::api::votes::marks(&state, &viewer, &ids),
-        async { Ok(state.store.community().comments(&id).await?) },
+        async {
+            let most = u32::try_from(SHOWN_COMMENTS + 1).unwrap_or(u32::MAX);
+            Ok(state.store.community().comments(&id, 0, most).await?)
+        },
         async { Ok(state.store.contributions().paper_claims(&id).await?) },
         super::collections::public_holding(&state, &id),
     )?;
