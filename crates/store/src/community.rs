@@ -287,6 +287,15 @@ pub trait Community: Send + Sync {
     /// Ends one session (logging out).
     async fn end_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
+    /// Removes what can no longer sign anybody in: sessions past their
+    /// absolute end or unseen for `idle_for`, and mailed links past their
+    /// end. Answers how many rows went.
+    async fn prune_sessions(
+        &self,
+        idle_for: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     async fn create_api_token(
         &self,
         member_id: u64,

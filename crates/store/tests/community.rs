@@ -869,6 +869,79 @@ async fn rate_limits_count_per_window(t: &TestStore) {
     );
 }
 
+/// Pruning removes exactly what can no longer sign in: a session past its
+/// end or idle too long, a link past its end; live ones stay and still work.
+async fn ended_sessions_and_links_are_pruned(t: &TestStore) {
+    let store = &*t.store;
+    let ada = member(store, "ada").await;
+    for token in ["live", "idle", "old"] {
+        session(store, &ada, token).await;
+    }
+    let later = now() + TimeDelta::days(20);
+    // "live" was seen lately; "idle" not since it began; "old" is past
+    // its absolute end at the second prune.
+    store
+        .community()
+        .touch_session(&token_hash("live"), later - TimeDelta::days(1))
+        .await
+        .unwrap();
+    store
+        .community()
+        .touch_session(&token_hash("old"), later - TimeDelta::days(1))
+        .await
+        .unwrap();
+    for (token, ends) in [
+        ("soon", now() + TimeDelta::hours(1)),
+        ("long", later + TimeDelta::days(1)),
+    ] {
+        store
+            .community()
+            .create_member_token(
+                &token_hash(token),
+                ada.id,
+                LinkPurpose::ResetPassword,
+                ends,
+                now(),
+            )
+            .await
+            .unwrap();
+    }
+    let pruned = store.community().prune_sessions(IDLE, later).await.unwrap();
+    assert_eq!(pruned, 2, "the idle session and the ended link");
+    let alive = |token: &'static str, at| async move {
+        store
+            .community()
+            .session(&token_hash(token), IDLE, at)
+            .await
+            .unwrap()
+            .is_some()
+    };
+    assert!(alive("live", later).await);
+    assert!(alive("old", later).await);
+    assert!(
+        !alive("idle", now()).await,
+        "the row is gone, not just expired"
+    );
+    assert_eq!(
+        store
+            .community()
+            .take_member_token(&token_hash("long"), LinkPurpose::ResetPassword, later)
+            .await
+            .unwrap(),
+        Some(ada.id),
+        "a live link still works"
+    );
+    let end = now() + TimeDelta::days(30);
+    assert_eq!(
+        store.community().prune_sessions(IDLE, end).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.community().prune_sessions(IDLE, end).await.unwrap(),
+        0
+    );
+}
+
 macro_rules! community {
     ($($check:ident),* $(,)?) => {
         mod check {
@@ -892,4 +965,5 @@ community!(
     comments_keep_their_paper_count,
     failed_logins_throttle_the_account,
     rate_limits_count_per_window,
+    ended_sessions_and_links_are_pruned,
 );

@@ -1,5 +1,6 @@
 //! A short-lived in-memory cache of whole responses for the hot, read-only
-//! routes (the feed pages and `/api/daily_papers`).
+//! routes (the feed pages, the paper pages, `/trending` and
+//! `/api/daily_papers`).
 //!
 //! Reading a feed day decodes every paper on it from the store, which costs
 //! far more than sending the page; readers and scripts ask for the same few

@@ -53,7 +53,8 @@
 //! (a Content-Security-Policy without inline scripts, and the rest).
 //!
 //! Anything else is a 404: an HTML page, or JSON under `/api`. The feed
-//! pages and `/api/daily_papers` go through a short response cache
+//! pages, the paper pages, `/trending` and `/api/daily_papers` go through
+//! a short response cache
 //! ([`crate::cache`], `WebConfig::cache_for`, 2 s by default), each under a
 //! key made from its parsed parameters. Every request is logged at DEBUG
 //! (method, address, client, status, latency) under the `tower_http`

@@ -82,6 +82,12 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         &web.accounts.policy.limits,
     ));
     let settling = throttle.start();
+    // Ended sessions and mailed links are removed now and then.
+    let pruning = dailypapers_web::auth::start_pruning(
+        store.clone(),
+        web.accounts.policy.idle,
+        stop_rx.clone(),
+    );
     let state = AppState {
         store: store.clone(),
         search: search.clone(),
@@ -117,6 +123,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         tracing::error!(error = %e, "the trending refresher failed");
     }
     settling.abort();
+    if let Err(e) = pruning.await {
+        tracing::error!(error = %e, "the session pruning failed");
+    }
     if let Some((_, jobs)) = scheduler
         && let Err(e) = jobs.await
     {

@@ -442,6 +442,28 @@ impl Community for PostgresStore {
         Ok(())
     }
 
+    async fn prune_sessions(
+        &self,
+        idle_for: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let sessions =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR seen_at <= $1 - $2")
+                .bind(millis(now))
+                .bind(ms_of(idle_for))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        let links = sqlx::query("DELETE FROM member_tokens WHERE expires_at <= $1")
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(sessions + links)
+    }
+
     async fn create_api_token(
         &self,
         member_id: u64,

@@ -18,6 +18,10 @@
 //!   refused on every state-changing route. Bearer requests carry no cookie
 //!   and need no token. Nothing changes state on GET.
 //!
+//! Ended sessions and mailed links are removed from the store every
+//! [`PRUNE_EVERY`] by [`start_pruning`], so the tables hold what can still
+//! sign somebody in, not every login ever made.
+//!
 //! Handlers take [`Viewer`] (maybe a member) to read, and [`Act`] (a member,
 //! the parsed body, the CSRF check done) or [`Input`] (the parsed body, for
 //! signing up and logging in) to write: the check cannot be forgotten,
@@ -40,6 +44,32 @@ use serde::de::DeserializeOwned;
 use crate::mail::{LogMailer, Mailer};
 use crate::{AppError, AppState};
 pub use passwords::Passwords;
+
+/// How often ended sessions and links are removed (see [`start_pruning`]).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// Removes ended sessions and mailed links from the store (those `idle`
+/// unseen included) at once and every [`PRUNE_EVERY`], until `stop` turns
+/// true. Every server may run it: deleting what has ended twice is harmless.
+pub fn start_pruning(
+    store: Arc<dyn dailypapers_store::Store>,
+    idle: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match store.community().prune_sessions(idle, Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(rows = n, "ended sessions and links removed"),
+                Err(e) => tracing::warn!(error = %e, "cannot remove ended sessions"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(PRUNE_EVERY) => {}
+                _ = stop.wait_for(|s| *s) => break,
+            }
+        }
+    })
+}
 
 /// The largest form or JSON body a community route reads.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
