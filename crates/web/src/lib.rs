@@ -59,6 +59,7 @@ pub mod personal;
 pub mod routes;
 pub mod search_params;
 pub mod status;
+pub mod syndication;
 pub mod throttle;
 mod view;
 

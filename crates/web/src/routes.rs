@@ -40,6 +40,7 @@
 //! | `GET\|PATCH\|DELETE /api/collections/{namespace}/{slug}` (forms: `POST`) | one collection |
 //! | `POST /api/collections/{namespace}/{slug}/items`, `PATCH\|DELETE …/items/{item_object_id}` (forms: `POST`) | its papers |
 //! | `GET /collections`, `GET /collections/{namespace}/{slug}` | the member's collections; one collection's page |
+//! | `GET {page}/feed.atom\|rss\|json` | the papers of `/`, `/week`, `/month` (and one of each), `/trending`, `/search?q=`, an organisation and a public collection as Atom, RSS 2.0 or JSON Feed ([`pages::feeds`]) |
 //! | `GET /trending?page=` | the papers trending now, with why each is there (cached like the feed pages) |
 //! | `GET /admin?q=&page=` | admins: members found by name with ban buttons, hidden comments, links to the status and claims pages |
 //! | `GET /api/admin/members?q=&p=&limit=`, `POST /api/admin/members/{username}/ban\|unban` | admins: members, bans ([`api::admin`]) |
@@ -256,6 +257,7 @@ pub fn router(state: AppState) -> Router {
                 move |state: State<AppState>| metrics::show(state, cache)
             }),
         )
+        .merge(feed_routes(searches))
         // The fallback is counted too, as `unmatched`.
         .fallback(error::not_found.layer(middleware::from_fn(metrics::record)))
         .layer(middleware::from_fn_with_state(
@@ -275,6 +277,34 @@ pub fn router(state: AppState) -> Router {
         .layer(request_log(state.config.clone()))
         .route_layer(middleware::from_fn(metrics::record))
         .with_state(state)
+}
+
+/// Each feed route (see [`pages::feeds`]) in its three formats:
+/// `{page}/feed.atom`, `feed.rss` and `feed.json`.
+fn feed_routes(
+    searches: impl Fn(MethodRouter<AppState>) -> MethodRouter<AppState>,
+) -> Router<AppState> {
+    let pages: [(&str, MethodRouter<AppState>); 9] = [
+        ("", get(pages::feeds::front)),
+        ("/week", get(pages::feeds::latest)),
+        ("/month", get(pages::feeds::latest)),
+        ("/week/{period}", get(pages::feeds::period)),
+        ("/month/{period}", get(pages::feeds::period)),
+        ("/trending", get(pages::feeds::trending)),
+        ("/search", searches(get(pages::feeds::search))),
+        ("/organizations/{name}", get(pages::feeds::organization)),
+        (
+            "/collections/{namespace}/{slug}",
+            get(pages::feeds::collection),
+        ),
+    ];
+    let mut router = Router::new();
+    for (page, route) in pages {
+        for format in crate::syndication::Format::ALL {
+            router = router.route(&format!("{page}/{}", format.file()), route.clone());
+        }
+    }
+    router
 }
 
 /// The `request` span of each request: method, URI, HTTP version and the

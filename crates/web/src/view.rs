@@ -80,6 +80,16 @@ pub struct Layout<'a> {
     /// Rendered for every member at once: the menu is a slot (see
     /// [`crate::personal`]).
     pub shared: bool,
+    /// The page's papers as feeds (`<link rel="alternate">` and the
+    /// footer's links); empty on pages that list no papers.
+    pub feeds: Vec<FeedLink>,
+}
+
+/// One format of a page's feed.
+pub struct FeedLink {
+    pub href: String,
+    pub media_type: &'static str,
+    pub name: &'static str,
 }
 
 /// The header's menu for a signed-in member.
@@ -152,7 +162,22 @@ impl<'a> Layout<'a> {
             js_href: app_href(),
             account: None,
             shared: false,
+            feeds: Vec::new(),
         }
+    }
+
+    /// The layout of a page whose papers are also a feed: the page at
+    /// `page` (path and query, as [`crate::syndication::feed_href`] takes).
+    pub fn with_feeds(mut self, page: &str) -> Self {
+        self.feeds = crate::syndication::Format::ALL
+            .into_iter()
+            .map(|f| FeedLink {
+                href: crate::syndication::feed_href(page, f),
+                media_type: f.media_type(),
+                name: f.name(),
+            })
+            .collect();
+        self
     }
 
     /// The layout rendered for every member at once (see [`crate::personal`]).

@@ -129,6 +129,9 @@ pub async fn show(
         })
         .collect();
     let mut layout = Layout::new(&state, c.title.clone(), Nav::latest()).for_viewer(&viewer);
+    if !c.private {
+        layout = layout.with_feeds(&here);
+    }
     layout.description = c
         .description
         .clone()

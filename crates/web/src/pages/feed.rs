@@ -36,6 +36,29 @@ pub struct FrontParams {
     date: Option<String>,
 }
 
+impl FrontParams {
+    /// The day asked for, if any (an empty `date=` is none).
+    pub fn date(&self) -> Option<&str> {
+        self.date
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+    }
+}
+
+/// What a period's page (and its feed) lists: its papers by upvotes, one
+/// more than a page shows (to know that there are more).
+pub(crate) fn period_query(period: &Period) -> FeedQuery {
+    FeedQuery {
+        from: Some(period.first_day()),
+        to: Some(period.last_day()),
+        submitter: None,
+        sort: FeedSort::Upvotes,
+        offset: 0,
+        limit: MAX_PAPERS_PER_PAGE + 1,
+    }
+}
+
 /// `GET /` and `GET /?date=YYYY-MM-DD`.
 pub async fn front(
     State(state): State<AppState>,
@@ -44,14 +67,15 @@ pub async fn front(
     params: Result<Query<FrontParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(params) = params?;
-    let period = match params.date.as_deref().map(str::trim) {
-        Some(date) if !date.is_empty() => Period::parse_day(date)?,
-        _ => match state.store.latest_feed_day().await? {
-            Some(day) => Period::Day(day),
+    // Without a date the page (and its feed) follows the latest day.
+    let (period, latest) = match params.date() {
+        Some(date) => (Period::parse_day(date)?, false),
+        None => match state.store.latest_feed_day().await? {
+            Some(day) => (Period::Day(day), true),
             None => return welcome(&state),
         },
     };
-    render_period(&state, &viewer, period, shared.is_some()).await
+    render_period(&state, &viewer, period, shared.is_some(), latest).await
 }
 
 /// The cache key of `GET /`: `/` for the latest day, else the day's own
@@ -89,6 +113,7 @@ pub async fn week(
         &viewer,
         Period::parse_week(&week)?,
         shared.is_some(),
+        false,
     )
     .await
 }
@@ -106,6 +131,7 @@ pub async fn month(
         &viewer,
         Period::parse_month(&month)?,
         shared.is_some(),
+        false,
     )
     .await
 }
@@ -122,7 +148,8 @@ pub async fn latest_month(State(state): State<AppState>) -> Result<Response, App
     Ok(see_other(&period_href(&Period::month_of(day))))
 }
 
-async fn latest_or_today(state: &AppState) -> Result<NaiveDate, AppError> {
+/// The latest feed day, or today on an empty instance.
+pub(crate) async fn latest_or_today(state: &AppState) -> Result<NaiveDate, AppError> {
     Ok(match state.store.latest_feed_day().await? {
         Some(day) => day,
         None => state.config.time_zone.today(Utc::now()),
@@ -180,20 +207,16 @@ struct FeedPage<'a> {
     empty: Option<Empty>,
 }
 
+/// A period's page; `latest` when it is `/`, whose feed follows the
+/// latest day (`/feed.atom`) rather than staying on this one.
 async fn render_period(
     state: &AppState,
     viewer: &Viewer,
     period: Period,
     shared: bool,
+    latest: bool,
 ) -> Result<Response, AppError> {
-    let query = FeedQuery {
-        from: Some(period.first_day()),
-        to: Some(period.last_day()),
-        submitter: None,
-        sort: FeedSort::Upvotes,
-        offset: 0,
-        limit: MAX_PAPERS_PER_PAGE + 1,
-    };
+    let query = period_query(&period);
     let store = &state.store;
     // The pager skips empty periods: it leads to the day, week or month of
     // the nearest feed day before the period and of the nearest after it.
@@ -250,7 +273,8 @@ async fn render_period(
             Nav::around(focus_day, Some(&period)),
         )
         .for_viewer(viewer)
-        .shared(shared),
+        .shared(shared)
+        .with_feeds(if latest { "/" } else { &here }),
         eyebrow,
         count: plural(listings.len(), "paper", "papers"),
         prev: prev.map(|p| PeriodLink::to(&p, "Previous")),

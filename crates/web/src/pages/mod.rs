@@ -10,6 +10,7 @@ pub mod claims;
 pub mod collections;
 pub mod discussion;
 pub mod feed;
+pub mod feeds;
 pub mod members;
 pub mod moderation;
 pub mod organizations;

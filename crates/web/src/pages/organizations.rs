@@ -128,8 +128,9 @@ pub async fn show(
     };
     let cards = viewer_cards(&state, &viewer, listings.iter(), &here).await?;
     let badge = OrgBadge::of(&org);
-    let mut layout =
-        Layout::new(&state, badge.fullname.to_string(), Nav::latest()).for_viewer(&viewer);
+    let mut layout = Layout::new(&state, badge.fullname.to_string(), Nav::latest())
+        .for_viewer(&viewer)
+        .with_feeds(&href);
     layout.description = format!("Papers of {} on {}", badge.fullname, state.config.site_name);
     let body = OrganizationPage {
         layout,

@@ -142,6 +142,10 @@ pub async fn results(
         format!("/search?{}", url.finish())
     };
     let shown_to = offset + cards.len();
+    if !query.is_empty() {
+        // The first page of the same search is its feed.
+        layout = layout.with_feeds(&href(1));
+    }
     let page = SearchPage {
         layout,
         query,

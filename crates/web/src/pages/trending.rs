@@ -104,7 +104,8 @@ pub async fn page(
     let body = TrendingPage {
         layout: Layout::new(&state, "Trending papers", Nav::trending())
             .for_viewer(&viewer)
-            .shared(shared.is_some()),
+            .shared(shared.is_some())
+            .with_feeds("/trending"),
         range: if page > 1 {
             format!("Papers {} to {}", offset + 1, offset + shown)
         } else {
