@@ -4,7 +4,7 @@
 # ChromeDriver, wrk and curl, and a Python virtualenv (.venv/) holding the
 # official Hugging Face client, Selenium, schemathesis (which tests the
 # server against its OpenAPI document), and the Prometheus client (whose
-# parser reads /metrics).
+# parser reads /metrics), feedparser and atoma (which read every feed).
 #
 # Idempotent: each step checks first and does nothing when already satisfied.
 # Runs as root (no sudo); uses sudo only when not root and sudo exists.
@@ -18,7 +18,9 @@ HF_HUB_VERSION="${HF_HUB_VERSION:-2.4.0}"
 SELENIUM_VERSION="${SELENIUM_VERSION:-4.50.0}"
 PROMETHEUS_CLIENT_VERSION="${PROMETHEUS_CLIENT_VERSION:-0.26.0}"
 SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
-PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}" "prometheus_client==${PROMETHEUS_CLIENT_VERSION}" "schemathesis==${SCHEMATHESIS_VERSION}")
+FEEDPARSER_VERSION="${FEEDPARSER_VERSION:-6.0.14}"
+ATOMA_VERSION="${ATOMA_VERSION:-0.0.17}"
+PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}" "prometheus_client==${PROMETHEUS_CLIENT_VERSION}" "schemathesis==${SCHEMATHESIS_VERSION}" "feedparser==${FEEDPARSER_VERSION}" "atoma==${ATOMA_VERSION}")
 
 APT_PKGS=(chromium chromium-driver wrk curl postgresql)
 

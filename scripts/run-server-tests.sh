@@ -9,6 +9,7 @@
 # `serve` on a free loopback port -> wait for /healthz -> run
 #   tests/interop/test_hf_client.py  (official huggingface_hub client, HF_ENDPOINT)
 #   tests/interop/test_metrics.py    (/metrics read by prometheus_client's parser)
+#   tests/interop/test_feeds.py      (every page's feeds read by feedparser)
 #   tests/e2e/test_browser.py        (Selenium + Debian chromium, DAILYPAPERS_URL)
 #   tests/e2e/test_xss_browser.py    (stored XSS: every payload stored, its pages loaded in chromium)
 #   tests/interop/test_openapi.py    (schemathesis on /api/openapi.json, as a member with a token)
@@ -276,6 +277,7 @@ run_py() {
 if [ -z "$ONLY" ] || [ "$ONLY" = "interop" ]; then
     run_py interop tests/interop/test_hf_client.py HF_ENDPOINT="$URL"
     run_py metrics tests/interop/test_metrics.py DAILYPAPERS_URL="$URL"
+    run_py feeds tests/interop/test_feeds.py DAILYPAPERS_URL="$URL"
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = "browser" ]; then
     run_py browser tests/e2e/test_browser.py DAILYPAPERS_URL="$URL"
