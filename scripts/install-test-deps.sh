@@ -4,7 +4,8 @@
 # ChromeDriver, wrk and curl, and a Python virtualenv (.venv/) holding the
 # official Hugging Face client, Selenium, schemathesis (which tests the
 # server against its OpenAPI document), and the Prometheus client (whose
-# parser reads /metrics), feedparser and atoma (which read every feed).
+# parser reads /metrics), feedparser and atoma (which read every feed), and
+# aiosmtpd (scripts/smtp-server.py, the SMTP server the mail tests send to).
 #
 # Idempotent: each step checks first and does nothing when already satisfied.
 # Runs as root (no sudo); uses sudo only when not root and sudo exists.
@@ -20,7 +21,8 @@ PROMETHEUS_CLIENT_VERSION="${PROMETHEUS_CLIENT_VERSION:-0.26.0}"
 SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 FEEDPARSER_VERSION="${FEEDPARSER_VERSION:-6.0.14}"
 ATOMA_VERSION="${ATOMA_VERSION:-0.0.17}"
-PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}" "prometheus_client==${PROMETHEUS_CLIENT_VERSION}" "schemathesis==${SCHEMATHESIS_VERSION}" "feedparser==${FEEDPARSER_VERSION}" "atoma==${ATOMA_VERSION}")
+AIOSMTPD_VERSION="${AIOSMTPD_VERSION:-1.4.6}"
+PY_REQS=("huggingface_hub==${HF_HUB_VERSION}" "selenium==${SELENIUM_VERSION}" "prometheus_client==${PROMETHEUS_CLIENT_VERSION}" "schemathesis==${SCHEMATHESIS_VERSION}" "feedparser==${FEEDPARSER_VERSION}" "atoma==${ATOMA_VERSION}" "aiosmtpd==${AIOSMTPD_VERSION}")
 
 APT_PKGS=(chromium chromium-driver wrk curl postgresql)
 

@@ -22,6 +22,7 @@ pub mod copy;
 mod error;
 pub mod merge;
 pub mod moderation;
+pub mod outbox;
 mod paged;
 pub mod postgres;
 pub mod retry;
@@ -41,6 +42,7 @@ pub use community::Community;
 pub use contributions::Contributions;
 pub use error::StoreError;
 pub use moderation::Moderation;
+pub use outbox::Outbox;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use trending::Trending;
@@ -229,10 +231,11 @@ pub struct PoolUse {
 ///   (see [`collections`]): positions a permutation, a paper once per
 ///   collection, one title per owner.
 ///
-/// Trending scores ([`Trending`]) and what moderation and the abuse limits
-/// read ([`Moderation`]) are part of every store, each with its contract.
+/// Trending scores ([`Trending`]), what moderation and the abuse limits
+/// read ([`Moderation`]) and the mail outbox ([`Outbox`]) are part of
+/// every store, each with its contract.
 #[async_trait]
-pub trait Store: Collections + Trending + Moderation + Send + Sync + 'static {
+pub trait Store: Collections + Trending + Moderation + Outbox + Send + Sync + 'static {
     /// Merges a batch of listings into the store in one transaction.
     /// Records of the same paper within the batch are merged in order.
     async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError>;

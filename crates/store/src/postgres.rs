@@ -43,6 +43,7 @@ mod collections;
 mod community;
 mod contributions;
 mod moderation;
+mod outbox;
 mod trending;
 
 /// The most connections one process opens.

@@ -78,6 +78,13 @@ const fn int(name: &'static str) -> Column {
     }
 }
 
+const fn bytes(name: &'static str) -> Column {
+    Column {
+        name,
+        kind: Kind::Bytes,
+    }
+}
+
 const fn text(name: &'static str) -> Column {
     Column {
         name,
@@ -221,6 +228,33 @@ pub const TABLES: &[Table] = &[
             int("edited_at"),
             int("deleted_at"),
             int("hidden_at"),
+        ],
+    },
+    Table {
+        name: "outbox",
+        columns: &[
+            int("id"),
+            text("batch"),
+            text("recipient"),
+            text("message_id"),
+            bytes("message"),
+            text("state"),
+            int("attempts"),
+            int("due_at"),
+            text("claimed_by"),
+            int("claimed_until"),
+            text("last_error"),
+            int("created_at"),
+            int("sent_at"),
+        ],
+    },
+    Table {
+        name: "mail_suspensions",
+        columns: &[
+            text("address"),
+            int("failures"),
+            int("suspended_at"),
+            text("last_error"),
         ],
     },
     Table {

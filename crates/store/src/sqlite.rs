@@ -45,6 +45,7 @@ mod collections;
 mod community;
 mod contributions;
 mod moderation;
+mod outbox;
 mod trending;
 
 pub use crate::url::DATABASE_FILE;

@@ -259,6 +259,63 @@ impl dailypapers_store::Trending for ProbedStore {
     }
 }
 
+/// The outbox as the inner store keeps it.
+#[async_trait]
+impl dailypapers_store::Outbox for ProbedStore {
+    async fn enqueue_mail(
+        &self,
+        mails: &[dailypapers_store::outbox::NewMail],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        self.inner.enqueue_mail(mails, now).await
+    }
+    async fn claim_mail(
+        &self,
+        holder: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> Result<Vec<dailypapers_store::outbox::ClaimedMail>, StoreError> {
+        self.inner.claim_mail(holder, now, lease, limit).await
+    }
+    async fn mail_sent(
+        &self,
+        id: u64,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.inner.mail_sent(id, now).await
+    }
+    async fn mail_deferred(
+        &self,
+        id: u64,
+        due: chrono::DateTime<chrono::Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.mail_deferred(id, due, error).await
+    }
+    async fn mail_failed(
+        &self,
+        id: u64,
+        error: &str,
+        permanent: bool,
+        suspend_after: u32,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .mail_failed(id, error, permanent, suspend_after, now)
+            .await
+    }
+    async fn outbox_counts(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<dailypapers_store::outbox::OutboxCounts, StoreError> {
+        self.inner.outbox_counts(now).await
+    }
+    async fn mail_state(&self, message_id: &str) -> Result<Option<String>, StoreError> {
+        self.inner.mail_state(message_id).await
+    }
+}
+
 #[async_trait]
 impl dailypapers_store::Moderation for ProbedStore {
     async fn find_members(

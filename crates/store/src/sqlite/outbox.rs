@@ -1,0 +1,183 @@
+//! The mail outbox on SQLite: the SQL of [`Outbox`] and little else.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{BEGIN_WRITE, SqliteStore, millis, take_numbers};
+use crate::StoreError;
+use crate::codec::{to_i64, to_u64};
+use crate::community::ms_of;
+use crate::outbox::{ClaimedMail, NewMail, Outbox, OutboxCounts, Sql, address_key};
+use crate::retry::retrying;
+
+static SQL: LazyLock<Sql> = LazyLock::new(|| Sql::new(|n| format!("?{n}")));
+
+#[async_trait]
+impl Outbox for SqliteStore {
+    async fn enqueue_mail(&self, mails: &[NewMail], now: DateTime<Utc>) -> Result<u64, StoreError> {
+        if mails.is_empty() {
+            return Ok(0);
+        }
+        retrying("queueing mail", || async {
+            let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+            let first = take_numbers(&mut tx, "mail", mails.len() as u64).await?;
+            let mut added = 0;
+            for (i, m) in mails.iter().enumerate() {
+                let done = sqlx::query(
+                    "INSERT INTO outbox (id, batch, recipient, message_id, message, state, attempts, \
+                       due_at, created_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6 \
+                     WHERE NOT EXISTS (SELECT 1 FROM mail_suspensions \
+                                       WHERE address = ?7 AND suspended_at IS NOT NULL) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(to_i64(first + i as u64 + 1))
+                .bind(&m.batch)
+                .bind(&m.recipient)
+                .bind(&m.message_id)
+                .bind(&m.message)
+                .bind(millis(now))
+                .bind(address_key(&m.recipient))
+                .execute(&mut *tx)
+                .await?;
+                added += done.rows_affected();
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
+        .await
+    }
+
+    async fn claim_mail(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<ClaimedMail>, StoreError> {
+        let rows = retrying("claiming mail", || async {
+            Ok(sqlx::query(
+                "UPDATE outbox SET claimed_by = ?1, claimed_until = ?2 + ?3, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?2 \
+                                AND (claimed_until IS NULL OR claimed_until <= ?2) \
+                              ORDER BY due_at, id LIMIT ?4) \
+                 RETURNING id, batch, recipient, message_id, message, attempts",
+            )
+            .bind(holder)
+            .bind(millis(now))
+            .bind(ms_of(lease))
+            .bind(i64::from(limit))
+            .fetch_all(&self.writer)
+            .await?)
+        })
+        .await?;
+        let mut claimed: Vec<ClaimedMail> = rows
+            .iter()
+            .map(|r| ClaimedMail {
+                id: to_u64(r.get("id")),
+                batch: r.get("batch"),
+                recipient: r.get("recipient"),
+                message_id: r.get("message_id"),
+                message: r.get("message"),
+                attempts: u32::try_from(r.get::<i64, _>("attempts")).unwrap_or(u32::MAX),
+            })
+            .collect();
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
+    }
+
+    async fn mail_sent(&self, id: u64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        retrying("recording a sent mail", || async {
+            sqlx::query(&SQL.sent)
+                .bind(to_i64(id))
+                .bind(millis(now))
+                .execute(&self.writer)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mail_deferred(
+        &self,
+        id: u64,
+        due: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        retrying("deferring a mail", || async {
+            sqlx::query(&SQL.deferred)
+                .bind(to_i64(id))
+                .bind(millis(due))
+                .bind(error)
+                .execute(&self.writer)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mail_failed(
+        &self,
+        id: u64,
+        error: &str,
+        permanent: bool,
+        suspend_after: u32,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        retrying("recording a failed mail", || async {
+            let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
+            let recipient: Option<String> = sqlx::query_scalar(&SQL.failed)
+                .bind(to_i64(id))
+                .bind(error)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let mut suspended = false;
+            if let (Some(recipient), true) = (recipient, permanent) {
+                let key = address_key(&recipient);
+                let failures: i64 = sqlx::query_scalar(&SQL.count_failure)
+                    .bind(&key)
+                    .bind(error)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if failures >= i64::from(suspend_after.max(1)) {
+                    sqlx::query(&SQL.suspend)
+                        .bind(&key)
+                        .bind(millis(now))
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(&SQL.fail_pending)
+                        .bind(&key)
+                        .bind("the address is suspended after repeated refusals")
+                        .execute(&mut *tx)
+                        .await?;
+                    suspended = true;
+                }
+            }
+            tx.commit().await?;
+            Ok(suspended)
+        })
+        .await
+    }
+
+    async fn outbox_counts(&self, now: DateTime<Utc>) -> Result<OutboxCounts, StoreError> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&SQL.counts)
+            .bind(millis(now))
+            .fetch_all(&self.readers)
+            .await?;
+        let suspended: i64 = sqlx::query_scalar(&SQL.suspended_count)
+            .fetch_one(&self.readers)
+            .await?;
+        Ok(crate::outbox::counts_of(&rows, suspended))
+    }
+
+    async fn mail_state(&self, message_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(&SQL.state)
+            .bind(message_id)
+            .fetch_optional(&self.readers)
+            .await?)
+    }
+}
