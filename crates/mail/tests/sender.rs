@@ -52,10 +52,16 @@ impl SmtpServer {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // Dropped (so stopped) if it never says its port.
+        let mut server = SmtpServer {
+            child,
+            dir,
+            port: 0,
+        };
         for _ in 0..200 {
-            if let Ok(port) = std::fs::read_to_string(dir.path().join("port")) {
-                let port = port.trim().parse().unwrap();
-                return SmtpServer { child, dir, port };
+            if let Ok(port) = std::fs::read_to_string(server.dir.path().join("port")) {
+                server.port = port.trim().parse().unwrap();
+                return server;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
