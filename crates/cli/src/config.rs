@@ -238,11 +238,19 @@ pub struct ServerConfig {
     pub header_timeout_secs: f64,
     /// Seconds a connection may go without a byte either way (0: no limit).
     pub idle_timeout_secs: f64,
-    /// Where account mail (password reset, address confirmation) is
-    /// written as `.eml` files [default: DATA_DIR/mail].
+    /// Where mail is written as `.eml` files when no SMTP server is
+    /// configured [default: DATA_DIR/mail].
     pub mail_dir: Option<PathBuf>,
-    /// The sender of account mail.
+    /// The sender of every mail (`From`, and the envelope sender).
     pub mail_from: String,
+    /// The SMTP server mail goes through: `smtp://host:25` (plain, for a
+    /// local relay), `smtp://user:pass@host:587?tls=required` (STARTTLS),
+    /// `smtps://user:pass@host:465`; unset, mail goes to `mail_dir`.
+    pub smtp_url: Option<String>,
+    /// Messages per second at most, from each server (0: no limit).
+    pub mail_per_second: f64,
+    /// Permanent refusals after which an address is suspended.
+    pub mail_suspend_after: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -295,6 +303,9 @@ impl Default for ServerConfig {
             header_timeout_secs: 10.0,
             mail_dir: None,
             mail_from: "Daily Papers <noreply@localhost>".to_string(),
+            smtp_url: None,
+            mail_per_second: 20.0,
+            mail_suspend_after: 3,
             idle_timeout_secs: 60.0,
         }
     }
@@ -391,6 +402,14 @@ impl Config {
         }
         if let Some(v) = var("DAILYPAPERS_MAIL_FROM") {
             self.server.mail_from = v;
+        }
+        if let Some(v) = var("DAILYPAPERS_SMTP_URL") {
+            self.server.smtp_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = var("DAILYPAPERS_MAIL_PER_SECOND") {
+            self.server.mail_per_second = v
+                .parse()
+                .with_context(|| format!("DAILYPAPERS_MAIL_PER_SECOND={v:?} is not a number"))?;
         }
         if let Some(v) = var("DAILYPAPERS_TIME_ZONE") {
             self.feed.time_zone = v;

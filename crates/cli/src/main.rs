@@ -39,6 +39,19 @@ struct Cli {
     #[arg(long, global = true, env = "DAILYPAPERS_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
+    /// The SMTP server mail goes through (smtp://host:25, smtp://user:pass@host:587?tls=required, smtps://…); unset, mail is written to server.mail_dir
+    #[arg(long, global = true, env = "DAILYPAPERS_SMTP_URL", value_name = "URL")]
+    smtp_url: Option<String>,
+
+    /// The address the site is reached at (links in mail and feeds start with it)
+    #[arg(
+        long,
+        global = true,
+        env = "DAILYPAPERS_PUBLIC_URL",
+        value_name = "URL"
+    )]
+    public_url: Option<String>,
+
     /// Log lines as text for people, or JSON objects for log collectors
     #[arg(long, global = true, env = "DAILYPAPERS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -97,6 +110,12 @@ fn main() -> ExitCode {
         let mut config = Config::load(cli.config.as_deref())?;
         if let Some(dir) = cli.data_dir {
             config.data_dir = dir;
+        }
+        if let Some(url) = cli.smtp_url.filter(|u| !u.trim().is_empty()) {
+            config.server.smtp_url = Some(url);
+        }
+        if let Some(url) = cli.public_url.filter(|u| !u.trim().is_empty()) {
+            config.server.public_url = Some(url);
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

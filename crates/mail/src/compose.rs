@@ -8,8 +8,10 @@
 //! Headers are built by lettre, which encodes every value: a name, query
 //! or subject holding a line break cannot add a header.
 
-use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{
+    ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue,
+};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
 use crate::MailError;
@@ -76,6 +78,24 @@ raw_header!(ListUnsubscribe, "List-Unsubscribe");
 raw_header!(ListUnsubscribePost, "List-Unsubscribe-Post");
 raw_header!(AutoSubmitted, "Auto-Submitted");
 
+/// A body part: text that SMTP carries as it is (ASCII, short lines) is
+/// sent as is, so links stay readable in any client; anything else is
+/// encoded (quoted-printable or base64, as lettre finds best).
+fn part(kind: ContentType, body: &str) -> SinglePart {
+    let lf = body.replace("\r\n", "\n");
+    // RFC 5321 carries lines up to 998 characters; 7bit is ASCII without
+    // NUL or a bare CR.
+    let seven_bit =
+        lf.is_ascii() && !lf.contains(['\0', '\r']) && lf.lines().all(|l| l.len() <= 998);
+    let body = if seven_bit {
+        let crlf = lf.replace('\n', "\r\n");
+        Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::SevenBit)
+    } else {
+        Body::new(lf)
+    };
+    SinglePart::builder().header(kind).body(body)
+}
+
 /// Composes `draft` (see the module docs).
 pub fn compose(draft: &Draft) -> Result<Composed, MailError> {
     let from = mailbox("sender", &draft.from)?;
@@ -107,16 +127,12 @@ pub fn compose(draft: &Draft) -> Result<Composed, MailError> {
             .header(ListUnsubscribe(format!("<{link}>, <{mailto}>")))
             .header(ListUnsubscribePost("List-Unsubscribe=One-Click".into()));
     }
-    let text = SinglePart::builder()
-        .header(ContentType::TEXT_PLAIN)
-        .body(draft.text.clone());
+    let text = part(ContentType::TEXT_PLAIN, &draft.text);
     let message = match &draft.html {
         Some(html) => builder.multipart(
-            MultiPart::alternative().singlepart(text).singlepart(
-                SinglePart::builder()
-                    .header(ContentType::TEXT_HTML)
-                    .body(html.clone()),
-            ),
+            MultiPart::alternative()
+                .singlepart(text)
+                .singlepart(part(ContentType::TEXT_HTML, html)),
         ),
         None => builder.singlepart(text),
     }
@@ -159,6 +175,28 @@ mod tests {
         })
         .unwrap();
         assert_ne!(a.message_id, other.message_id);
+    }
+
+    #[test]
+    fn a_long_link_stays_whole_and_other_text_is_encoded() {
+        let link = format!("https://papers.example.org/reset?token={}", "x".repeat(60));
+        let plain = compose(&Draft {
+            text: format!("Open:\n\n{link}\n"),
+            html: None,
+            ..draft()
+        })
+        .unwrap();
+        let text = String::from_utf8(plain.bytes).unwrap();
+        assert!(text.contains("Content-Transfer-Encoding: 7bit"), "{text}");
+        assert!(text.contains(&format!("\r\n{link}\r\n")), "{text}");
+        let accented = compose(&Draft {
+            text: "Café — naïve".into(),
+            html: None,
+            ..draft()
+        })
+        .unwrap();
+        let text = String::from_utf8(accented.bytes).unwrap();
+        assert!(!text.contains("Café"), "encoded, not raw: {text}");
     }
 
     #[test]

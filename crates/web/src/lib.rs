@@ -136,6 +136,9 @@ pub struct Ops {
     /// The response cache of the router serving this state (set by
     /// [`routes::router`]; empty with the cache turned off).
     pub responses: std::sync::OnceLock<Arc<cache::ResponseCache>>,
+    /// The outbox sender this process runs, nudged when mail is queued
+    /// (none: another server's sender delivers it).
+    pub mail: Option<Arc<dailypapers_mail::Sender>>,
 }
 
 impl AppState {

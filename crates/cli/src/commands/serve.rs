@@ -82,6 +82,22 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         &web.accounts.policy.limits,
     ));
     let settling = throttle.start();
+    // Mail queued in the outbox (by any server) is sent from here too.
+    let sender = Arc::new(dailypapers_mail::Sender::new(
+        store.clone(),
+        mail_transport(config)?,
+        dailypapers_mail::SenderOptions {
+            from: config.server.mail_from.clone(),
+            per_second: config.server.mail_per_second,
+            suspend_after: config.server.mail_suspend_after,
+            ..Default::default()
+        },
+    ));
+    let sending = {
+        let sender = sender.clone();
+        let stop = stop_rx.clone();
+        tokio::spawn(async move { sender.run(stop).await })
+    };
     // Ended sessions and mailed links are removed now and then.
     let pruning = dailypapers_web::auth::start_pruning(
         store.clone(),
@@ -96,6 +112,7 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
             scheduler: scheduler.as_ref().map(|(s, _)| s.clone()),
             trending: Some(trending),
             throttle: Some(throttle),
+            mail: Some(sender),
             ..Default::default()
         }),
     };
@@ -123,6 +140,9 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
         tracing::error!(error = %e, "the trending refresher failed");
     }
     settling.abort();
+    if let Err(e) = sending.await {
+        tracing::error!(error = %e, "the mail sender failed");
+    }
     if let Err(e) = pruning.await {
         tracing::error!(error = %e, "the session pruning failed");
     }
@@ -160,13 +180,7 @@ fn web_config(config: &Config, addr: &str) -> Result<WebConfig> {
                 };
                 policy
             },
-            mailer: std::sync::Arc::new(dailypapers_web::mail::FileMailer::new(
-                server
-                    .mail_dir
-                    .clone()
-                    .unwrap_or_else(|| config.data_dir.join("mail")),
-                server.mail_from.clone(),
-            )),
+            mail_from: server.mail_from.clone(),
             link_base: public_url
                 .as_ref()
                 .map_or_else(|| format!("http://{addr}"), |u| u.as_str().to_string()),
@@ -175,6 +189,23 @@ fn web_config(config: &Config, addr: &str) -> Result<WebConfig> {
         submissions: submissions(config)?,
         ..WebConfig::default()
     })
+}
+
+/// Where mail goes: the SMTP server of `server.smtp_url`, else the
+/// directory `server.mail_dir` (`DATA_DIR/mail`).
+pub fn mail_transport(config: &Config) -> Result<dailypapers_mail::Transport> {
+    let server = &config.server;
+    let transport = match &server.smtp_url {
+        Some(url) => dailypapers_mail::Transport::smtp(url).context("server.smtp_url")?,
+        None => dailypapers_mail::Transport::Directory(
+            server
+                .mail_dir
+                .clone()
+                .unwrap_or_else(|| config.data_dir.join("mail")),
+        ),
+    };
+    tracing::info!("mail goes to {}", transport.describe());
+    Ok(transport)
 }
 
 /// How members submit papers: arXiv's API as configured for ingestion (its

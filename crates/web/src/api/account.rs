@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::{json, no_store};
 use crate::auth::{self, Act, Body, Credential, Input, Viewer, new_token, session_cookie};
-use crate::mail::Mail;
+use crate::mail::{Mail, queue};
 use crate::{AppError, AppState};
 
 /// A member as the API shows them.
@@ -554,9 +554,10 @@ pub async fn request_reset(
             )
             .await?;
         let link = format!("{}/reset?token={token}", state.config.accounts.link_base);
-        send(
+        queue(
             &state,
             Mail {
+                batch: format!("account:reset:{}", token_hash(&token)),
                 // To the address the account has, not the spelling asked with.
                 to: Email::parse(&record.member.email)?,
                 subject: format!("Reset your {} password", state.config.site_name),
@@ -567,7 +568,8 @@ pub async fn request_reset(
                     policy.reset_link_for.as_secs() / 60
                 ),
             },
-        );
+        )
+        .await;
     }
     let value = LinkSent {
         sent: "if an account has this address, a link is on its way",
@@ -660,9 +662,10 @@ pub async fn request_verification(
         .await?;
     let to = Email::parse(&act.member.email)?;
     let link = format!("{}/verify?token={token}", state.config.accounts.link_base);
-    send(
+    queue(
         &state,
         Mail {
+            batch: format!("account:verify:{}", token_hash(&token)),
             to,
             subject: format!("Confirm your address on {}", state.config.site_name),
             body: format!(
@@ -670,7 +673,8 @@ pub async fn request_verification(
                 act.member.username
             ),
         },
-    );
+    )
+    .await;
     if act.body.form {
         return Ok(Redirect::to("/settings?verify=sent").into_response());
     }
@@ -719,10 +723,4 @@ pub async fn verify(
         "/settings?verified=1",
         &Verified { verified: true },
     )
-}
-
-fn send(state: &AppState, mail: Mail) {
-    if let Err(e) = state.config.accounts.mailer.send(&mail) {
-        tracing::error!(error = %e, to = mail.to.as_str(), "account mail not sent");
-    }
 }

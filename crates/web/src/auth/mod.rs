@@ -41,7 +41,6 @@ use dailypapers_store::community::{Member, Session, token_hash};
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 
-use crate::mail::{LogMailer, Mailer};
 use crate::{AppError, AppState};
 pub use passwords::Passwords;
 
@@ -219,7 +218,8 @@ impl Default for AccountPolicy {
 pub struct Accounts {
     pub policy: AccountPolicy,
     pub passwords: Passwords,
-    pub mailer: Arc<dyn Mailer>,
+    /// The sender of account mail (`Daily Papers <papers@example.org>`).
+    pub mail_from: String,
     /// What links in account mail start with: the public URL, else the
     /// address the server listens on. Never a request's `Host`, which
     /// whoever asks for a reset link chooses.
@@ -231,7 +231,7 @@ impl Default for Accounts {
         Accounts {
             policy: AccountPolicy::default(),
             passwords: Passwords::new(default_hash_concurrency()),
-            mailer: Arc::new(LogMailer),
+            mail_from: "Daily Papers <noreply@localhost>".to_string(),
             link_base: "http://localhost:8080".to_string(),
         }
     }
