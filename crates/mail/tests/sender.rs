@@ -7,94 +7,14 @@
 //! with 5xx is recorded and suspended; a sender that dies leaves its rows
 //! to another once its claims expire.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::Duration;
 
 use dailypapers_mail::{Draft, Sender, SenderOptions, Transport, compose};
 use dailypapers_store::outbox::NewMail;
 use dailypapers_store::testing::{TestStore, fresh_store};
-use serde_json::Value;
-
-/// The SMTP server, stopped when dropped.
-struct SmtpServer {
-    child: Child,
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-impl SmtpServer {
-    fn start() -> SmtpServer {
-        let dir = tempfile::tempdir().unwrap();
-        let python = root().join(".venv/bin/python");
-        assert!(
-            python.exists(),
-            "{} is missing: run scripts/install-test-deps.sh",
-            python.display()
-        );
-        let child = Command::new(python)
-            .arg(root().join("scripts/smtp-server.py"))
-            .args(["--port", "0", "--dir"])
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Dropped (so stopped) if it never says its port.
-        let mut server = SmtpServer {
-            child,
-            dir,
-            port: 0,
-        };
-        for _ in 0..200 {
-            if let Ok(port) = std::fs::read_to_string(server.dir.path().join("port")) {
-                server.port = port.trim().parse().unwrap();
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the SMTP server did not start");
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    fn mode(&self, mode: &str, permanent: &[&str]) {
-        let text = serde_json::json!({"mode": mode, "permanent": permanent}).to_string();
-        let tmp = self.dir.path().join(".mode.tmp");
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(tmp, self.dir.path().join("mode.json")).unwrap();
-    }
-
-    /// Messages received: recipient → the Message-IDs it got.
-    fn received(&self) -> HashMap<String, Vec<String>> {
-        let text =
-            std::fs::read_to_string(self.dir.path().join("received.jsonl")).unwrap_or_default();
-        let mut by = HashMap::<String, Vec<String>>::new();
-        for line in text.lines() {
-            let v: Value = serde_json::from_str(line).unwrap();
-            for to in v["rcpt_tos"].as_array().unwrap() {
-                by.entry(to.as_str().unwrap().to_string())
-                    .or_default()
-                    .push(v["message_id"].as_str().unwrap().to_string());
-            }
-        }
-        by
-    }
-}
+use support::SmtpServer;
 
 fn queued(batch: &str, recipients: &[String]) -> Vec<NewMail> {
     recipients
