@@ -165,6 +165,17 @@ pub async fn show(
             .set(status.search.vector_lag as f64);
         metrics::gauge!("dailypapers_store_size_bytes").set(status.store.size_bytes as f64);
         metrics::gauge!("dailypapers_store_papers").set(status.store.papers as f64);
+        let mail = &status.mail;
+        for (state, n) in [
+            ("pending", mail.pending),
+            ("retrying", mail.retrying),
+            ("sent", mail.sent),
+            ("failed", mail.failed),
+        ] {
+            metrics::gauge!("dailypapers_mail_outbox_messages", "state" => state).set(n as f64);
+        }
+        metrics::gauge!("dailypapers_mail_suspended_addresses")
+            .set(mail.suspended_addresses as f64);
         for job in &status.jobs {
             let running = if job.running_on.is_some() { 1.0 } else { 0.0 };
             metrics::gauge!("dailypapers_job_running", "job" => job.name.clone()).set(running);

@@ -1,7 +1,8 @@
 //! What the instance is doing, gathered once for `GET /api/status` and the
 //! admin page (`/admin/status`): each scheduled job's last run, outcome,
-//! tally and next run; how far the indexes are behind the store; the store's
-//! size; the version.
+//! tally and next run; how far the indexes are behind the store; the mail
+//! outbox (waiting, retrying, sent, failed, suspended addresses); the
+//! store's size; the version.
 
 use chrono::{DateTime, Utc};
 use dailypapers_jobs::JobStatus;
@@ -19,6 +20,7 @@ pub struct Status {
     pub now: DateTime<Utc>,
     pub store: StoreStatus,
     pub search: IndexStatus,
+    pub mail: MailStatus,
     /// The scheduled jobs (empty when the schedule is off).
     pub jobs: Vec<JobStatus>,
     /// Whether this process runs the schedule.
@@ -49,11 +51,27 @@ pub struct IndexStatus {
     pub semantic_unavailable: Option<String>,
 }
 
+/// The mail outbox, as delivery stands.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MailStatus {
+    /// Messages not yet delivered (retrying ones included).
+    pub pending: u64,
+    /// Of those, the ones waiting after a failed try.
+    pub retrying: u64,
+    pub sent: u64,
+    /// Refused for good, given up after the most tries, or to a suspended
+    /// address.
+    pub failed: u64,
+    pub suspended_addresses: u64,
+}
+
 /// Reads the status from the store, the search engine and the scheduler.
 pub async fn gather(state: &AppState) -> Result<Status, AppError> {
     let store = &state.store;
     let counts = store.counts().await?;
     let size_bytes = store.size_bytes().await?;
+    let mail = store.outbox_counts(Utc::now()).await?;
     let search = state.search.status().await?;
     let jobs = match &state.ops.scheduler {
         Some(s) => s.status().await?,
@@ -79,6 +97,13 @@ pub async fn gather(state: &AppState) -> Result<Status, AppError> {
             vector_lag: search.embedded.saturating_sub(search.vectors),
             model: search.model,
             semantic_unavailable: search.semantic_unavailable,
+        },
+        mail: MailStatus {
+            pending: mail.pending,
+            retrying: mail.retrying,
+            sent: mail.sent,
+            failed: mail.failed,
+            suspended_addresses: mail.suspended_addresses,
         },
         schedule_enabled: state.ops.scheduler.is_some(),
         jobs,

@@ -678,7 +678,15 @@ async fn a_forgotten_password_is_reset_by_the_mailed_link_once() {
         "the same answer for an unknown address"
     );
     assert_eq!(unknown.body, asked.body);
-    // The mail is queued in the outbox, whence a sender delivers it.
+    // The mail is queued in the outbox, whence a sender delivers it; the
+    // operator sees it waiting.
+    let status = app.get("/api/status").await.json();
+    assert_eq!(status["mail"]["pending"], 1, "{status}");
+    let metrics = app.get("/metrics").await.body;
+    assert!(
+        metrics.contains("dailypapers_mail_outbox_messages{state=\"pending\"} 1"),
+        "{metrics}"
+    );
     let mails = app
         .store
         .claim_mail(
