@@ -28,6 +28,7 @@ pub mod postgres;
 pub mod retry;
 pub mod rows;
 pub mod sqlite;
+pub mod subscriptions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trending;
@@ -45,6 +46,7 @@ pub use moderation::Moderation;
 pub use outbox::Outbox;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use subscriptions::Subscriptions;
 pub use trending::Trending;
 pub use url::{DATABASE_FILE, StoreUrl};
 
@@ -232,10 +234,13 @@ pub struct PoolUse {
 ///   collection, one title per owner.
 ///
 /// Trending scores ([`Trending`]), what moderation and the abuse limits
-/// read ([`Moderation`]) and the mail outbox ([`Outbox`]) are part of
-/// every store, each with its contract.
+/// read ([`Moderation`]), the mail outbox ([`Outbox`]) and digest
+/// subscriptions ([`Subscriptions`]) are part of every store, each with its
+/// contract.
 #[async_trait]
-pub trait Store: Collections + Trending + Moderation + Outbox + Send + Sync + 'static {
+pub trait Store:
+    Collections + Trending + Moderation + Outbox + Subscriptions + Send + Sync + 'static
+{
     /// Merges a batch of listings into the store in one transaction.
     /// Records of the same paper within the batch are merged in order.
     async fn import(&self, batch: Vec<Listing>) -> Result<ImportOutcome, StoreError>;

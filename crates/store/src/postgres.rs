@@ -44,6 +44,7 @@ mod community;
 mod contributions;
 mod moderation;
 mod outbox;
+mod subscriptions;
 mod trending;
 
 /// The most connections one process opens.

@@ -333,6 +333,23 @@ pub const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "subscriptions",
+        columns: &[
+            int("id"),
+            text("email"),
+            text("email_key"),
+            text("frequency"),
+            text("query"),
+            int("member_id"),
+            text("confirm_hash"),
+            int("confirm_until"),
+            int("confirmed_at"),
+            text("unsubscribe_token"),
+            int("unsubscribed_at"),
+            int("created_at"),
+        ],
+    },
+    Table {
         name: "trending",
         columns: &[
             text("paper_id"),

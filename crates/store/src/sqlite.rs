@@ -46,6 +46,7 @@ mod community;
 mod contributions;
 mod moderation;
 mod outbox;
+mod subscriptions;
 mod trending;
 
 pub use crate::url::DATABASE_FILE;

@@ -259,6 +259,39 @@ impl dailypapers_store::Trending for ProbedStore {
     }
 }
 
+/// Subscriptions as the inner store keeps them.
+#[async_trait]
+impl dailypapers_store::Subscriptions for ProbedStore {
+    async fn subscribe(
+        &self,
+        new: &dailypapers_store::subscriptions::NewSubscription,
+    ) -> Result<dailypapers_store::subscriptions::Subscribed, StoreError> {
+        self.inner.subscribe(new).await
+    }
+    async fn confirm_subscription(
+        &self,
+        confirm_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<dailypapers_store::subscriptions::Subscription>, StoreError> {
+        self.inner.confirm_subscription(confirm_hash, now).await
+    }
+    async fn unsubscribe(
+        &self,
+        token: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<dailypapers_store::subscriptions::Subscription>, StoreError> {
+        self.inner.unsubscribe(token, now).await
+    }
+    async fn subscribers(
+        &self,
+        frequency: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<dailypapers_store::subscriptions::Subscription>, StoreError> {
+        self.inner.subscribers(frequency, after, limit).await
+    }
+}
+
 /// The outbox as the inner store keeps it.
 #[async_trait]
 impl dailypapers_store::Outbox for ProbedStore {
