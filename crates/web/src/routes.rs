@@ -41,6 +41,7 @@
 //! | `POST /api/collections/{namespace}/{slug}/items`, `PATCH\|DELETE …/items/{item_object_id}` (forms: `POST`) | its papers |
 //! | `GET /collections`, `GET /collections/{namespace}/{slug}` | the member's collections; one collection's page |
 //! | `GET {page}/feed.atom\|rss\|json` | the papers of `/`, `/week`, `/month` (and one of each), `/trending`, `/search?q=`, an organisation and a public collection as Atom, RSS 2.0 or JSON Feed ([`pages::feeds`]) |
+//! | `GET /subscribe?q=`, `POST /api/subscriptions`, `GET /subscriptions/confirm?token=`, `POST /api/subscriptions/confirm`, `GET\|POST /unsubscribe?token=` | digest subscriptions: the form, double opt-in, one-click unsubscribe ([`api::subscriptions`]) |
 //! | `GET /trending?page=` | the papers trending now, with why each is there (cached like the feed pages) |
 //! | `GET /admin?q=&page=` | admins: members found by name with ban buttons, hidden comments, links to the status and claims pages |
 //! | `GET /api/admin/members?q=&p=&limit=`, `POST /api/admin/members/{username}/ban\|unban` | admins: members, bans ([`api::admin`]) |
@@ -234,6 +235,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/status", get(api::status::show))
         .route("/submit", get(pages::submit::page))
+        .route("/subscribe", get(pages::subscriptions::subscribe))
+        .route("/api/subscriptions", post(api::subscriptions::subscribe))
+        .route(
+            "/api/subscriptions/confirm",
+            post(api::subscriptions::confirm),
+        )
+        .route("/subscriptions/confirm", get(pages::subscriptions::confirm))
+        .route(
+            "/unsubscribe",
+            get(pages::subscriptions::unsubscribe).post(api::subscriptions::unsubscribe),
+        )
         .route("/api/papers/submit", post(api::submissions::submit))
         .route("/api/claims", get(api::claims::queue))
         .route("/api/claims/{*rest}", post(api::claims::change))

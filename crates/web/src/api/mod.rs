@@ -24,6 +24,7 @@ pub mod papers;
 pub mod search;
 pub mod status;
 pub mod submissions;
+pub mod subscriptions;
 pub mod votes;
 
 use axum::http::{HeaderValue, header};

@@ -14,7 +14,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::doc::{DailySort, SharedResponses};
-use super::{account, admin, claims, collections, members, organizations, submissions, votes};
+use super::{
+    account, admin, claims, collections, members, organizations, submissions, subscriptions, votes,
+};
 use super::{daily_papers, find, papers, search, status};
 use dailypapers_search::Mode;
 use dailypapers_search::keyword::Sort;
@@ -70,6 +72,8 @@ impl Modify for Security {
         votes::hide_comment,
         votes::unhide_comment,
         submissions::submit,
+        subscriptions::subscribe,
+        subscriptions::confirm,
         claims::claim,
         claims::approve_claim,
         claims::reject_claim,

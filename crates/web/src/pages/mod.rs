@@ -17,6 +17,7 @@ pub mod organizations;
 pub mod paper;
 pub mod search;
 pub mod submit;
+pub mod subscriptions;
 pub mod trending;
 
 use axum::http::{HeaderValue, header};
