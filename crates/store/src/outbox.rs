@@ -110,9 +110,18 @@ pub trait Outbox: Send + Sync {
     async fn mail_state(&self, message_id: &str) -> Result<Option<String>, StoreError>;
 }
 
-/// The key suspensions are kept under: the address in lower case.
+/// The key suspensions (and subscriptions) are kept under: the address in
+/// lower case.
 pub fn address_key(address: &str) -> String {
     address.trim().to_lowercase()
+}
+
+/// Why the pending rows of a suspended address fail.
+pub(crate) const SUSPENDED: &str = "the address is suspended after repeated refusals";
+
+/// Whether an address refused `failures` times is suspended now.
+pub(crate) fn suspends(failures: i64, suspend_after: u32) -> bool {
+    failures >= i64::from(suspend_after.max(1))
 }
 
 /// The SQL both backends run, with their placeholders.
@@ -189,4 +198,17 @@ pub(crate) fn counts_of(rows: &[(String, i64, i64)], suspended: i64) -> OutboxCo
         }
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{address_key, suspends};
+
+    #[test]
+    fn an_address_is_suspended_at_the_configured_count() {
+        assert!(!suspends(1, 2));
+        assert!(suspends(2, 2));
+        assert!(suspends(1, 0), "0 counts as 1: the first refusal suspends");
+        assert_eq!(address_key(" Ada@Example.ORG "), "ada@example.org");
+    }
 }

@@ -92,6 +92,28 @@ pub trait Subscriptions: Send + Sync {
     ) -> Result<Vec<Subscription>, StoreError>;
 }
 
+/// What subscribing does to the stored row of the same address, frequency
+/// and query (its id, confirmed_at, unsubscribed_at), if there is one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// None yet: add it.
+    Insert,
+    /// Unconfirmed or ended: a new confirmation for row `id`.
+    Renew(i64),
+    /// Confirmed and active: nothing changes.
+    Keep,
+}
+
+impl Step {
+    pub(crate) fn of(existing: Option<(i64, Option<i64>, Option<i64>)>) -> Step {
+        match existing {
+            None => Step::Insert,
+            Some((_, Some(_), None)) => Step::Keep,
+            Some((id, _, _)) => Step::Renew(id),
+        }
+    }
+}
+
 /// The columns [`subscription_from_row`] reads.
 pub(crate) const COLUMNS: &str = "id, email, frequency, query, member_id, unsubscribe_token, \
      confirmed_at, unsubscribed_at";
@@ -162,5 +184,27 @@ impl Sql {
                  ORDER BY id LIMIT {p3}"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Step;
+
+    #[test]
+    fn subscribing_again_renews_all_but_an_active_subscription() {
+        assert_eq!(Step::of(None), Step::Insert);
+        assert_eq!(
+            Step::of(Some((7, None, None))),
+            Step::Renew(7),
+            "unconfirmed"
+        );
+        assert_eq!(
+            Step::of(Some((7, Some(1), Some(2)))),
+            Step::Renew(7),
+            "ended"
+        );
+        assert_eq!(Step::of(Some((7, None, Some(2)))), Step::Renew(7));
+        assert_eq!(Step::of(Some((7, Some(1), None))), Step::Keep, "active");
     }
 }

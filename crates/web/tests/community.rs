@@ -687,18 +687,9 @@ async fn a_forgotten_password_is_reset_by_the_mailed_link_once() {
         metrics.contains("dailypapers_mail_outbox_messages{state=\"pending\"} 1"),
         "{metrics}"
     );
-    let mails = app
-        .store
-        .claim_mail(
-            "test",
-            chrono::Utc::now(),
-            std::time::Duration::from_secs(60),
-            10,
-        )
-        .await
-        .unwrap();
+    let mails = queued_mails(&app).await;
     assert_eq!(mails.len(), 1, "one mail, to ada only");
-    let text = String::from_utf8(mails[0].message.clone()).unwrap();
+    let text = mails[0].1.clone();
     assert!(text.contains("To: ada@example.org"), "{text}");
     let link = text
         .split_whitespace()

@@ -12,39 +12,18 @@ use serde_json::json;
 
 const JSON: [(&str, &str); 1] = [("content-type", "application/json")];
 
-/// The confirmation links queued so far (claimed, so each is read once).
+/// The confirmation links queued so far (each read once).
 async fn mailed_links(app: &TestApp) -> Vec<(String, String)> {
-    let mails = app
-        .store
-        .claim_mail(
-            "test",
-            chrono::Utc::now(),
-            std::time::Duration::from_secs(60),
-            100,
-        )
+    queued_mails(app)
         .await
-        .unwrap();
-    mails
-        .iter()
-        .map(|m| {
-            // The body as a mail client reads it (quoted-printable decoded).
-            let raw = String::from_utf8(m.message.clone()).unwrap();
-            let text = if raw.contains("Content-Transfer-Encoding: quoted-printable") {
-                let decoded = quoted_printable::decode(
-                    raw.split_once("\r\n\r\n").unwrap().1,
-                    quoted_printable::ParseMode::Robust,
-                )
-                .unwrap();
-                String::from_utf8(decoded).unwrap()
-            } else {
-                raw
-            };
+        .into_iter()
+        .map(|(to, text)| {
             let link = text
                 .split_whitespace()
                 .find(|w| w.contains("/subscriptions/confirm?token="))
                 .unwrap_or_else(|| panic!("{text}"))
                 .to_string();
-            (m.recipient.clone(), link)
+            (to, link)
         })
         .collect()
 }

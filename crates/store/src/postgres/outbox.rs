@@ -13,7 +13,9 @@ use super::{PostgresStore, millis, take_numbers};
 use crate::StoreError;
 use crate::codec::{to_i64, to_u64};
 use crate::community::ms_of;
-use crate::outbox::{ClaimedMail, NewMail, Outbox, OutboxCounts, Sql, address_key};
+use crate::outbox::{
+    ClaimedMail, NewMail, Outbox, OutboxCounts, SUSPENDED, Sql, address_key, suspends,
+};
 use crate::retry::retrying;
 
 static SQL: LazyLock<Sql> = LazyLock::new(|| Sql::new(|n| format!("${n}")));
@@ -150,7 +152,7 @@ impl Outbox for PostgresStore {
                     .bind(error)
                     .fetch_one(&mut *tx)
                     .await?;
-                if failures >= i64::from(suspend_after.max(1)) {
+                if suspends(failures, suspend_after) {
                     sqlx::query(&SQL.suspend)
                         .bind(&key)
                         .bind(millis(now))
@@ -158,7 +160,7 @@ impl Outbox for PostgresStore {
                         .await?;
                     sqlx::query(&SQL.fail_pending)
                         .bind(&key)
-                        .bind("the address is suspended after repeated refusals")
+                        .bind(SUSPENDED)
                         .execute(&mut *tx)
                         .await?;
                     suspended = true;

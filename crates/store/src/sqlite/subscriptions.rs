@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use super::{BEGIN_WRITE, SqliteStore, millis, take_numbers};
 use crate::StoreError;
 use crate::codec::to_i64;
+use crate::outbox::address_key;
 use crate::retry::retrying;
 use crate::subscriptions::{
-    NewSubscription, Sql, Subscribed, Subscription, Subscriptions, subscription_from_row,
+    NewSubscription, Sql, Step, Subscribed, Subscription, Subscriptions, subscription_from_row,
 };
 
 static SQL: LazyLock<Sql> = LazyLock::new(|| Sql::new(|n| format!("?{n}")));
@@ -19,7 +20,7 @@ static SQL: LazyLock<Sql> = LazyLock::new(|| Sql::new(|n| format!("?{n}")));
 #[async_trait]
 impl Subscriptions for SqliteStore {
     async fn subscribe(&self, new: &NewSubscription) -> Result<Subscribed, StoreError> {
-        let key = new.email.trim().to_lowercase();
+        let key = address_key(&new.email);
         retrying("subscribing", || async {
             let mut tx = self.writer.begin_with(BEGIN_WRITE).await?;
             let existing: Option<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(&SQL.existing)
@@ -28,9 +29,9 @@ impl Subscriptions for SqliteStore {
                 .bind(&new.query)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let done = match existing {
-                Some((_, Some(_), None)) => Subscribed::AlreadyActive,
-                Some((id, _, _)) => {
+            let done = match Step::of(existing) {
+                Step::Keep => Subscribed::AlreadyActive,
+                Step::Renew(id) => {
                     sqlx::query(&SQL.renew)
                         .bind(id)
                         .bind(&new.confirm_hash)
@@ -41,7 +42,7 @@ impl Subscriptions for SqliteStore {
                         .await?;
                     Subscribed::Renewed
                 }
-                None => {
+                Step::Insert => {
                     let id = take_numbers(&mut tx, "subscription", 1).await? + 1;
                     sqlx::query(&SQL.insert)
                         .bind(to_i64(id))

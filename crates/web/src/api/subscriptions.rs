@@ -96,7 +96,7 @@ pub async fn subscribe(
     auth::limit(
         &state,
         "subscribe-address",
-        &email.as_str().to_lowercase(),
+        &dailypapers_store::outbox::address_key(email.as_str()),
         PER_ADDRESS,
     )
     .await?;

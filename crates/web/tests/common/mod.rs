@@ -354,3 +354,36 @@ pub fn assert_in_order(body: &str, texts: &[String]) {
         from += at + t.len();
     }
 }
+
+/// The mails queued in the outbox so far, claimed (so each is read once):
+/// (recipient, the whole message with its body as a mail client shows it,
+/// quoted-printable decoded).
+pub async fn queued_mails(app: &TestApp) -> Vec<(String, String)> {
+    let mails = app
+        .store
+        .claim_mail(
+            "test",
+            chrono::Utc::now(),
+            std::time::Duration::from_secs(60),
+            100,
+        )
+        .await
+        .unwrap();
+    mails
+        .iter()
+        .map(|m| {
+            let raw = String::from_utf8(m.message.clone()).unwrap();
+            let text = match raw.split_once("\r\n\r\n") {
+                Some((head, body))
+                    if head.contains("Content-Transfer-Encoding: quoted-printable") =>
+                {
+                    let body = quoted_printable::decode(body, quoted_printable::ParseMode::Robust)
+                        .unwrap();
+                    format!("{head}\r\n\r\n{}", String::from_utf8(body).unwrap())
+                }
+                _ => raw,
+            };
+            (m.recipient.clone(), text)
+        })
+        .collect()
+}
