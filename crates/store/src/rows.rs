@@ -350,6 +350,25 @@ pub const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "digests",
+        columns: &[
+            text("name"),
+            text("frequency"),
+            int("started_at"),
+            int("composed_at"),
+            int("recipients"),
+        ],
+    },
+    Table {
+        name: "digest_papers",
+        columns: &[
+            int("subscription_id"),
+            text("paper_id"),
+            text("digest"),
+            int("sent_at"),
+        ],
+    },
+    Table {
         name: "trending",
         columns: &[
             text("paper_id"),

@@ -290,6 +290,51 @@ impl dailypapers_store::Subscriptions for ProbedStore {
     ) -> Result<Vec<dailypapers_store::subscriptions::Subscription>, StoreError> {
         self.inner.subscribers(frequency, after, limit).await
     }
+    async fn subscriptions_of(
+        &self,
+        member_id: u64,
+        email: &str,
+    ) -> Result<Vec<dailypapers_store::subscriptions::Subscription>, StoreError> {
+        self.inner.subscriptions_of(member_id, email).await
+    }
+    async fn digest(
+        &self,
+        name: &str,
+    ) -> Result<Option<dailypapers_store::subscriptions::DigestRecord>, StoreError> {
+        self.inner.digest(name).await
+    }
+    async fn start_digest(
+        &self,
+        name: &str,
+        frequency: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<dailypapers_store::subscriptions::DigestRecord, StoreError> {
+        self.inner.start_digest(name, frequency, now).await
+    }
+    async fn queue_digest(
+        &self,
+        name: &str,
+        mails: &[dailypapers_store::subscriptions::DigestMail],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        self.inner.queue_digest(name, mails, now).await
+    }
+    async fn finish_digest(
+        &self,
+        name: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.inner.finish_digest(name, now).await
+    }
+    async fn recent_digests(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<dailypapers_store::subscriptions::DigestRecord>, StoreError> {
+        self.inner.recent_digests(limit).await
+    }
+    async fn papers_sent(&self, pairs: &[(u64, String)]) -> Result<Vec<(u64, String)>, StoreError> {
+        self.inner.papers_sent(pairs).await
+    }
 }
 
 /// The outbox as the inner store keeps it.

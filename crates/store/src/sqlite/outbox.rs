@@ -18,6 +18,34 @@ use crate::retry::retrying;
 
 static SQL: LazyLock<Sql> = LazyLock::new(|| Sql::new(|n| format!("?{n}")));
 
+/// Queues one message as row `id` unless it is queued already or its
+/// address is suspended; answers 1 when it was added.
+pub(super) async fn insert_mail(
+    tx: &mut sqlx::SqliteConnection,
+    id: u64,
+    m: &NewMail,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (id, batch, recipient, message_id, message, state, attempts, \
+           due_at, created_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6 \
+         WHERE NOT EXISTS (SELECT 1 FROM mail_suspensions \
+                           WHERE address = ?7 AND suspended_at IS NOT NULL) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(to_i64(id))
+    .bind(&m.batch)
+    .bind(&m.recipient)
+    .bind(&m.message_id)
+    .bind(&m.message)
+    .bind(millis(now))
+    .bind(address_key(&m.recipient))
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 #[async_trait]
 impl Outbox for SqliteStore {
     async fn enqueue_mail(&self, mails: &[NewMail], now: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -29,24 +57,7 @@ impl Outbox for SqliteStore {
             let first = take_numbers(&mut tx, "mail", mails.len() as u64).await?;
             let mut added = 0;
             for (i, m) in mails.iter().enumerate() {
-                let done = sqlx::query(
-                    "INSERT INTO outbox (id, batch, recipient, message_id, message, state, attempts, \
-                       due_at, created_at) \
-                     SELECT ?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?6 \
-                     WHERE NOT EXISTS (SELECT 1 FROM mail_suspensions \
-                                       WHERE address = ?7 AND suspended_at IS NOT NULL) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(to_i64(first + i as u64 + 1))
-                .bind(&m.batch)
-                .bind(&m.recipient)
-                .bind(&m.message_id)
-                .bind(&m.message)
-                .bind(millis(now))
-                .bind(address_key(&m.recipient))
-                .execute(&mut *tx)
-                .await?;
-                added += done.rows_affected();
+                added += insert_mail(&mut tx, first + i as u64 + 1, m, now).await?;
             }
             tx.commit().await?;
             Ok(added)
