@@ -29,6 +29,7 @@ pub struct Config {
     pub community: CommunityConfig,
     pub trending: TrendingConfig,
     pub limits: LimitsConfig,
+    pub digest: DigestConfig,
     /// The scheduled jobs (`[[schedule]]` entries); unset, [`default_schedule`].
     pub schedule: Option<Vec<ScheduleEntry>>,
 }
@@ -251,6 +252,63 @@ pub struct ServerConfig {
     pub mail_per_second: f64,
     /// Permanent refusals after which an address is suspended.
     pub mail_suspend_after: u32,
+    /// Seconds a sender's claim on a message lasts: a server that dies
+    /// mid-send delays its messages this long.
+    pub mail_lease_secs: f64,
+}
+
+/// The digests `serve` composes (see `dailypapers_digest`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DigestConfig {
+    /// Whether `serve` composes the digests when they are due.
+    pub enabled: bool,
+    /// The time of day (feed time zone) from which the day's digests go.
+    pub at: String,
+    /// The day of the weekly digest (`mon` … `sun`).
+    pub weekly_on: String,
+    /// A directory whose `subject.txt`, `digest.txt` and `digest.html`
+    /// replace the built-in templates.
+    pub templates_dir: Option<PathBuf>,
+    /// Trending papers in the daily digest.
+    pub daily_papers: usize,
+    /// Trending papers in the weekly digest.
+    pub weekly_papers: usize,
+    /// Papers at most in a saved-search digest.
+    pub matches: usize,
+}
+
+impl Default for DigestConfig {
+    fn default() -> Self {
+        DigestConfig {
+            enabled: true,
+            at: "08:00".into(),
+            weekly_on: "mon".into(),
+            templates_dir: None,
+            daily_papers: 10,
+            weekly_papers: 20,
+            matches: 20,
+        }
+    }
+}
+
+impl DigestConfig {
+    /// When digests go, validated.
+    pub fn schedule(&self, zone: chrono_tz::Tz) -> Result<dailypapers_digest::Schedule> {
+        let at = chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").with_context(|| {
+            format!(
+                "digest.at = {:?}: expected a time of day, e.g. 08:00",
+                self.at
+            )
+        })?;
+        let weekly_on = dailypapers_digest::schedule::parse_weekday(&self.weekly_on)
+            .map_err(|e| anyhow::anyhow!("digest.weekly_on: {e}"))?;
+        Ok(dailypapers_digest::Schedule {
+            at,
+            weekly_on,
+            zone,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -285,6 +343,7 @@ impl Default for Config {
             community: CommunityConfig::default(),
             trending: TrendingConfig::default(),
             limits: LimitsConfig::default(),
+            digest: DigestConfig::default(),
             schedule: None,
         }
     }
@@ -306,6 +365,7 @@ impl Default for ServerConfig {
             smtp_url: None,
             mail_per_second: 20.0,
             mail_suspend_after: 3,
+            mail_lease_secs: 120.0,
             idle_timeout_secs: 60.0,
         }
     }
@@ -411,6 +471,18 @@ impl Config {
                 .parse()
                 .with_context(|| format!("DAILYPAPERS_MAIL_PER_SECOND={v:?} is not a number"))?;
         }
+        if let Some(v) = var("DAILYPAPERS_MAIL_LEASE_SECS") {
+            self.server.mail_lease_secs = v
+                .parse()
+                .with_context(|| format!("DAILYPAPERS_MAIL_LEASE_SECS={v:?} is not a number"))?;
+        }
+        if let Some(v) = var("DAILYPAPERS_DIGEST_AT") {
+            self.digest.at = v;
+        }
+        if let Some(v) = var("DAILYPAPERS_DIGEST_TEMPLATES") {
+            self.digest.templates_dir =
+                Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
+        }
         if let Some(v) = var("DAILYPAPERS_TIME_ZONE") {
             self.feed.time_zone = v;
         }
@@ -486,6 +558,7 @@ impl Config {
         self.server.trusted_proxies()?;
         self.server.timeouts()?;
         self.trending.options()?;
+        self.digest.schedule(self.time_zone()?.tz())?;
         Ok(())
     }
 

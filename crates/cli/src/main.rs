@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{backup, bench, copy, ingest, migrate, search, serve, user};
+use crate::commands::{backup, bench, copy, digest, ingest, migrate, search, serve, user};
 use crate::config::Config;
 
 /// jemalloc instead of the system allocator: a bulk import allocates a
@@ -85,6 +85,9 @@ enum Command {
     Copy(copy::Args),
     /// Bring the store's schema up to date and list its migrations
     Migrate,
+    /// Compose and deliver the digests
+    #[command(subcommand)]
+    Digest(digest::Action),
     /// Manage members: make admins, ban
     #[command(subcommand)]
     User(user::Action),
@@ -131,6 +134,7 @@ fn main() -> ExitCode {
                 Command::Copy(args) => copy::run(args).await,
                 Command::Migrate => migrate::run(&config).await,
                 Command::User(action) => user::run(&config, action).await,
+                Command::Digest(action) => digest::run(&config, action).await,
                 Command::Bench(bench) => bench::run(&config, bench).await,
             }
         })

@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod bench;
 pub mod copy;
+pub mod digest;
 pub mod ingest;
 pub mod live;
 pub mod migrate;

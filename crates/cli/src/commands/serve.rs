@@ -86,17 +86,33 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     let sender = Arc::new(dailypapers_mail::Sender::new(
         store.clone(),
         mail_transport(config)?,
-        dailypapers_mail::SenderOptions {
-            from: config.server.mail_from.clone(),
-            per_second: config.server.mail_per_second,
-            suspend_after: config.server.mail_suspend_after,
-            ..Default::default()
-        },
+        super::digest::sender_options(config)?,
     ));
     let sending = {
         let sender = sender.clone();
         let stop = stop_rx.clone();
         tokio::spawn(async move { sender.run(stop).await })
+    };
+    // Digests: composed when due by one server (under a lease), then sent
+    // by every server's sender (see `dailypapers_digest`).
+    let digests = if config.digest.enabled {
+        let composer = super::digest::composer(
+            config,
+            store.clone(),
+            search.clone(),
+            super::digest::templates(config)?,
+        )?;
+        let nudged = sender.clone();
+        let runner = dailypapers_digest::DigestRunner::new(
+            Arc::new(composer),
+            config.digest.schedule(config.time_zone()?.tz())?,
+            Duration::from_secs(60),
+            Box::new(move || nudged.nudge()),
+        );
+        let stop = stop_rx.clone();
+        Some(tokio::spawn(async move { runner.run(stop).await }))
+    } else {
+        None
     };
     // Ended sessions and mailed links are removed now and then.
     let pruning = dailypapers_web::auth::start_pruning(
@@ -142,6 +158,11 @@ pub async fn run(config: &Config, args: Args) -> Result<ExitCode> {
     settling.abort();
     if let Err(e) = sending.await {
         tracing::error!(error = %e, "the mail sender failed");
+    }
+    if let Some(digests) = digests
+        && let Err(e) = digests.await
+    {
+        tracing::error!(error = %e, "the digest loop failed");
     }
     if let Err(e) = pruning.await {
         tracing::error!(error = %e, "the session pruning failed");
