@@ -15,7 +15,8 @@ What it writes in DIR:
   messages/N.eml  each accepted message, the raw bytes as received; written
                   (temporary file, then rename) before the 250 reply to DATA
   received.jsonl  one JSON line per accepted message: n, time, mail_from,
-                  rcpt_tos, message_id, subject, size, file
+                  rcpt_tos, message_id, subject, size, file (null with
+                  --no-bodies, which keeps no .eml files: benchmarks)
   refused.jsonl   one JSON line per refusal (4xx, 5xx or dropped connection):
                   time, reason, code, mail_from, recipient
 
@@ -110,8 +111,9 @@ class MailStore:
     Every method named handle_* is an SMTP hook for aiosmtpd; they all run on
     the one event loop, so the message counter needs no lock."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, bodies: bool = True):
         self.directory = directory
+        self.bodies = bodies
         self.messages_dir = directory / "messages"
         self.messages_dir.mkdir(parents=True, exist_ok=True)
         self.mode_path = directory / "mode.json"
@@ -177,8 +179,8 @@ class MailStore:
         content = envelope.original_content or b""
         self.last_number += 1
         number = self.last_number
-        path = self.messages_dir / f"{number}.eml"
-        write_atomically(path, content)
+        if self.bodies:
+            write_atomically(self.messages_dir / f"{number}.eml", content)
         message_id, subject = header_fields(content)
         line = {
             "n": number,
@@ -188,7 +190,7 @@ class MailStore:
             "message_id": message_id,
             "subject": subject,
             "size": len(content),
-            "file": f"messages/{number}.eml",
+            "file": f"messages/{number}.eml" if self.bodies else None,
         }
         self.received_log.write(json.dumps(line, ensure_ascii=False) + "\n")
         self.received_log.flush()
@@ -213,8 +215,8 @@ def header_fields(content: bytes):
     return tuple(fields)
 
 
-async def serve(host: str, port: int, directory: Path):
-    store = MailStore(directory)
+async def serve(host: str, port: int, directory: Path, bodies: bool):
+    store = MailStore(directory, bodies)
     loop = asyncio.get_running_loop()
 
     def new_session():
@@ -259,6 +261,8 @@ def main():
     parser.add_argument("--dir", required=True, type=Path, help="where messages and logs are written")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--verbose", action="store_true", help="log every session and message")
+    parser.add_argument("--no-bodies", action="store_true",
+                        help="log each message in received.jsonl but keep no .eml files (benchmarks)")
     args = parser.parse_args()
 
     logging.basicConfig(
@@ -271,7 +275,7 @@ def main():
 
     directory = args.dir.resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    asyncio.run(serve(args.host, args.port, directory))
+    asyncio.run(serve(args.host, args.port, directory, not args.no_bodies))
 
 
 if __name__ == "__main__":

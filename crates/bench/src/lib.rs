@@ -26,6 +26,7 @@
 //! exit status.
 
 pub mod data;
+pub mod digest;
 pub mod embed;
 pub mod eval;
 pub mod ingest;

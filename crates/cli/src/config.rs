@@ -476,6 +476,9 @@ impl Config {
                 .parse()
                 .with_context(|| format!("DAILYPAPERS_MAIL_LEASE_SECS={v:?} is not a number"))?;
         }
+        if let Some(v) = var("DAILYPAPERS_DIGESTS") {
+            self.digest.enabled = parse_bool("DAILYPAPERS_DIGESTS", &v)?;
+        }
         if let Some(v) = var("DAILYPAPERS_DIGEST_AT") {
             self.digest.at = v;
         }

@@ -9,6 +9,10 @@
 //! its claims to expire; another sends those rows again with the same
 //! bytes and Message-ID.
 //!
+//! A round sends only while its claim has at least half its lease to run:
+//! rows left then go back when the claim lapses, so that a slow round
+//! never sends a row another sender has claimed since.
+//!
 //! Between rounds the sender sleeps [`SenderOptions::poll`], or less when
 //! [`Sender::nudge`]d (something was queued).
 
@@ -71,6 +75,8 @@ pub struct Round {
     pub sent: usize,
     pub deferred: usize,
     pub failed: usize,
+    /// Claimed but left unsent, their claim nearly over (sent later).
+    pub given_back: usize,
 }
 
 /// The sender (see the module docs).
@@ -131,6 +137,7 @@ impl Sender {
 
     /// One round: claims due rows and sends them.
     pub async fn round(&self) -> Result<Round, StoreError> {
+        let claimed_at = Instant::now();
         let claimed = self
             .store
             .claim_mail(
@@ -147,7 +154,14 @@ impl Sender {
         let gap = (self.options.per_second > 0.0)
             .then(|| Duration::from_secs_f64(1.0 / self.options.per_second));
         let mut next = Instant::now();
+        // Rows whose claim is about to lapse are left: once it lapses,
+        // another sender may claim them, and both would send.
+        let give_up = claimed_at + self.options.lease / 2;
         for mail in claimed {
+            if Instant::now() >= give_up {
+                round.given_back += 1;
+                continue;
+            }
             if let Some(gap) = gap {
                 tokio::time::sleep_until(next.into()).await;
                 next = Instant::now() + gap;

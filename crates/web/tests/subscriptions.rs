@@ -224,3 +224,82 @@ async fn one_click_unsubscribes_without_a_login() {
         .await;
     assert_eq!(none.status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_sees_their_digests_in_the_settings_and_can_end_one() {
+    let app = app().await;
+    let ada = accounts::signup(&app, "ada").await;
+    let empty = ada.get(&app, "/settings").await;
+    assert!(empty.body.contains("No digests yet"), "{}", empty.body);
+    for (frequency, query) in [("daily", ""), ("weekly", "token compression")] {
+        let body = json!({"email": "ada@example.org", "frequency": frequency, "query": query});
+        let r = app
+            .send("POST", "/api/subscriptions", &JSON, &body.to_string())
+            .await;
+        assert_eq!(r.status, 202, "{}", r.body);
+    }
+    // Confirm the daily one only.
+    let links = mailed_links(&app).await;
+    let daily = links
+        .iter()
+        .map(|(_, l)| l.split("token=").nth(1).unwrap().to_string())
+        .next()
+        .unwrap();
+    let confirm = json!({ "token": daily }).to_string();
+    let done = app
+        .send("POST", "/api/subscriptions/confirm", &JSON, &confirm)
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let page = ada.get(&app, "/settings").await;
+    assert!(page.body.contains("Email digests"), "{}", page.body);
+    let confirmed = if done.json()["frequency"] == "daily" {
+        (
+            "Daily trending papers",
+            "Weekly new papers for “token compression”",
+        )
+    } else {
+        (
+            "Weekly new papers for “token compression”",
+            "Daily trending papers",
+        )
+    };
+    let row = |what: &str| {
+        let at = page
+            .body
+            .find(what)
+            .unwrap_or_else(|| panic!("{what} listed"));
+        page.body[at..].split("</li>").next().unwrap().to_string()
+    };
+    let active = row(confirmed.0);
+    assert!(
+        active.contains("active") && active.contains("Unsubscribe"),
+        "{active}"
+    );
+    let waiting = row(confirmed.1);
+    assert!(
+        waiting.contains("waiting for the confirmation link") && !waiting.contains("Unsubscribe")
+    );
+    // Its button: the one-click link, from the page.
+    let action = active
+        .split("action=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let r = ada.form(&app, &action, &[]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = ada.get(&app, "/settings").await;
+    let at = after.body.find(confirmed.0).unwrap();
+    assert!(
+        after.body[at..]
+            .split("</li>")
+            .next()
+            .unwrap()
+            .contains("ended")
+    );
+    assert!(
+        subscribers(&app, "daily").await.is_empty() && subscribers(&app, "weekly").await.is_empty()
+    );
+}

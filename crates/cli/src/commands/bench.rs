@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use dailypapers_bench::{embed, ingest, relevance, search};
 
 use crate::commands::ingest::import_snapshot;
@@ -41,6 +41,25 @@ pub enum Bench {
     /// How long a refresh of the trending scores takes with N papers on the
     /// last week's feed, all with votes
     Trending(TrendingBenchArgs),
+    /// N personalised digests composed and delivered to the SMTP server of
+    /// --smtp-url (scripts/bench-digest.sh starts one): time, messages/s, peak RSS
+    Digest(DigestBenchArgs),
+}
+
+/// Options of `bench digest`.
+#[derive(clap::Args, Debug)]
+pub struct DigestBenchArgs {
+    /// Confirmed subscribers (one in ten with a saved search)
+    #[arg(long, default_value_t = 100_000)]
+    subscribers: usize,
+    /// Senders delivering at once
+    #[arg(long, default_value_t = 4)]
+    workers: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Fill this empty store (e.g. postgres://…) instead of a temporary SQLite file
+    #[arg(long, value_name = "URL")]
+    store: Option<dailypapers_store::StoreUrl>,
 }
 
 /// Options of `bench trending`.
@@ -252,6 +271,19 @@ pub async fn run(config: &Config, bench: Bench) -> Result<ExitCode> {
                 seed: a.seed,
                 store: a.store,
                 dir: a.dir,
+            })
+            .await?
+        }
+        Bench::Digest(a) => {
+            let smtp_url = config.server.smtp_url.clone().context(
+                "bench digest sends to a real SMTP server: give --smtp-url (scripts/bench-digest.sh starts one)",
+            )?;
+            dailypapers_bench::digest::run(dailypapers_bench::digest::Options {
+                subscribers: a.subscribers,
+                smtp_url,
+                workers: a.workers,
+                seed: a.seed,
+                store: a.store,
             })
             .await?
         }

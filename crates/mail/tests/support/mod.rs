@@ -79,7 +79,8 @@ impl SmtpServer {
         let text =
             std::fs::read_to_string(self.dir.path().join("received.jsonl")).unwrap_or_default();
         let mut by = HashMap::<String, Vec<String>>::new();
-        for line in text.lines() {
+        // Whole lines only: the server may be writing the last one.
+        for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
             let v: Value = serde_json::from_str(line).unwrap();
             for to in v["rcpt_tos"].as_array().unwrap() {
                 by.entry(to.as_str().unwrap().to_string())
@@ -96,7 +97,8 @@ impl SmtpServer {
     pub fn messages(&self) -> Vec<String> {
         let text =
             std::fs::read_to_string(self.dir.path().join("received.jsonl")).unwrap_or_default();
-        text.lines()
+        text.split_inclusive('\n')
+            .filter(|l| l.ends_with('\n'))
             .map(|line| {
                 let v: Value = serde_json::from_str(line).unwrap();
                 let file = self.dir.path().join(v["file"].as_str().unwrap());

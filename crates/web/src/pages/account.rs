@@ -23,6 +23,18 @@ pub struct Settings {
     pub tokens: Vec<TokenRow>,
     /// A token just made: its name and its secret, shown once.
     pub new_token: Option<(String, String)>,
+    /// The digests of the member (or sent to their address).
+    pub digests: Vec<DigestRow>,
+}
+
+/// One digest subscription as the settings page lists it.
+pub struct DigestRow {
+    /// "Daily trending papers", "Weekly: token compression".
+    pub what: String,
+    /// "active", "waiting for the confirmation link", "ended".
+    pub state: &'static str,
+    /// The unsubscribe link's token, for an active one.
+    pub unsubscribe: Option<String>,
 }
 
 pub struct TokenRow {
@@ -182,6 +194,10 @@ async fn settings_page(
         return Ok(Redirect::to("/login?return_to=%2Fsettings").into_response());
     };
     let tokens = state.store.community().api_tokens(member.id).await?;
+    let subscriptions = state
+        .store
+        .subscriptions_of(member.id, &member.email)
+        .await?;
     let notice = if params.verify.is_some() {
         Some("A confirmation link is on its way to your address.")
     } else if params.verified.is_some() {
@@ -203,6 +219,30 @@ async fn settings_page(
             })
             .collect(),
         new_token,
+        digests: subscriptions
+            .into_iter()
+            .map(|s| {
+                let frequency = if s.frequency == "weekly" {
+                    "Weekly"
+                } else {
+                    "Daily"
+                };
+                let active = s.confirmed_at.is_some() && s.unsubscribed_at.is_none();
+                DigestRow {
+                    what: if s.query.is_empty() {
+                        format!("{frequency} trending papers")
+                    } else {
+                        format!("{frequency} new papers for “{}”", s.query)
+                    },
+                    state: match (s.confirmed_at, s.unsubscribed_at) {
+                        (_, Some(_)) => "ended",
+                        (None, None) => "waiting for the confirmation link",
+                        (Some(_), None) => "active",
+                    },
+                    unsubscribe: active.then_some(s.unsubscribe_token),
+                }
+            })
+            .collect(),
     };
     page(
         state,
