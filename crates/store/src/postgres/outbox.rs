@@ -20,41 +20,51 @@ use crate::retry::retrying;
 
 static SQL: LazyLock<Sql> = LazyLock::new(|| Sql::new(|n| format!("${n}")));
 
+/// Queues `mails` in `tx`, skipping those already queued and those to a
+/// suspended address; answers the batches of the rows added.
+pub(super) async fn insert_mails<'m>(
+    tx: &mut sqlx::PgConnection,
+    mails: impl ExactSizeIterator<Item = &'m NewMail> + Clone,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let batches: Vec<&str> = mails.clone().map(|m| m.batch.as_str()).collect();
+    let recipients: Vec<&str> = mails.clone().map(|m| m.recipient.as_str()).collect();
+    let keys: Vec<String> = mails.clone().map(|m| address_key(&m.recipient)).collect();
+    let message_ids: Vec<&str> = mails.clone().map(|m| m.message_id.as_str()).collect();
+    let messages: Vec<&[u8]> = mails.clone().map(|m| m.message.as_slice()).collect();
+    let first = take_numbers(&mut *tx, "mail", mails.len() as u64).await?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO outbox (id, batch, recipient, message_id, message, state, attempts, \
+           due_at, created_at) \
+         SELECT $1 + n, b, r, i, m, 'pending', 0, $7, $7 \
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[]) \
+              WITH ORDINALITY AS t (b, r, k, i, m, n) \
+         WHERE NOT EXISTS (SELECT 1 FROM mail_suspensions s \
+                           WHERE s.address = k AND s.suspended_at IS NOT NULL) \
+         ON CONFLICT DO NOTHING RETURNING batch",
+    )
+    .bind(to_i64(first))
+    .bind(&batches)
+    .bind(&recipients)
+    .bind(&keys)
+    .bind(&message_ids)
+    .bind(&messages)
+    .bind(millis(now))
+    .fetch_all(&mut *tx)
+    .await?)
+}
+
 #[async_trait]
 impl Outbox for PostgresStore {
     async fn enqueue_mail(&self, mails: &[NewMail], now: DateTime<Utc>) -> Result<u64, StoreError> {
         if mails.is_empty() {
             return Ok(0);
         }
-        let batches: Vec<&str> = mails.iter().map(|m| m.batch.as_str()).collect();
-        let recipients: Vec<&str> = mails.iter().map(|m| m.recipient.as_str()).collect();
-        let keys: Vec<String> = mails.iter().map(|m| address_key(&m.recipient)).collect();
-        let message_ids: Vec<&str> = mails.iter().map(|m| m.message_id.as_str()).collect();
-        let messages: Vec<&[u8]> = mails.iter().map(|m| m.message.as_slice()).collect();
         retrying("queueing mail", || async {
             let mut tx = self.pool.begin().await?;
-            let first = take_numbers(&mut tx, "mail", mails.len() as u64).await?;
-            let done = sqlx::query(
-                "INSERT INTO outbox (id, batch, recipient, message_id, message, state, attempts, \
-                   due_at, created_at) \
-                 SELECT $1 + n, b, r, i, m, 'pending', 0, $7, $7 \
-                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[]) \
-                      WITH ORDINALITY AS t (b, r, k, i, m, n) \
-                 WHERE NOT EXISTS (SELECT 1 FROM mail_suspensions s \
-                                   WHERE s.address = k AND s.suspended_at IS NOT NULL) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(to_i64(first))
-            .bind(&batches)
-            .bind(&recipients)
-            .bind(&keys)
-            .bind(&message_ids)
-            .bind(&messages)
-            .bind(millis(now))
-            .execute(&mut *tx)
-            .await?;
+            let added = insert_mails(&mut tx, mails.iter(), now).await?;
             tx.commit().await?;
-            Ok(done.rows_affected())
+            Ok(added.len() as u64)
         })
         .await
     }

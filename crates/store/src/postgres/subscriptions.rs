@@ -178,36 +178,10 @@ impl Subscriptions for PostgresStore {
         if mails.is_empty() {
             return Ok(0);
         }
-        let batches: Vec<&str> = mails.iter().map(|m| m.mail.batch.as_str()).collect();
-        let recipients: Vec<&str> = mails.iter().map(|m| m.mail.recipient.as_str()).collect();
-        let keys: Vec<String> = mails
-            .iter()
-            .map(|m| address_key(&m.mail.recipient))
-            .collect();
-        let message_ids: Vec<&str> = mails.iter().map(|m| m.mail.message_id.as_str()).collect();
-        let messages: Vec<&[u8]> = mails.iter().map(|m| m.mail.message.as_slice()).collect();
         retrying("queueing a digest", || async {
             let mut tx = self.pool.begin().await?;
-            let first = take_numbers(&mut tx, "mail", mails.len() as u64).await?;
-            let added: Vec<String> = sqlx::query_scalar(
-                "INSERT INTO outbox (id, batch, recipient, message_id, message, state, attempts, \
-                   due_at, created_at) \
-                 SELECT $1 + n, b, r, i, m, 'pending', 0, $7, $7 \
-                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[]) \
-                      WITH ORDINALITY AS t (b, r, k, i, m, n) \
-                 WHERE NOT EXISTS (SELECT 1 FROM mail_suspensions s \
-                                   WHERE s.address = k AND s.suspended_at IS NOT NULL) \
-                 ON CONFLICT DO NOTHING RETURNING batch",
-            )
-            .bind(to_i64(first))
-            .bind(&batches)
-            .bind(&recipients)
-            .bind(&keys)
-            .bind(&message_ids)
-            .bind(&messages)
-            .bind(millis(now))
-            .fetch_all(&mut *tx)
-            .await?;
+            let added =
+                super::outbox::insert_mails(&mut tx, mails.iter().map(|m| &m.mail), now).await?;
             let added_batches: std::collections::HashSet<&str> =
                 added.iter().map(String::as_str).collect();
             let (mut subs, mut papers) = (Vec::new(), Vec::new());
